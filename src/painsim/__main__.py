@@ -1,0 +1,5 @@
+import sys
+
+from painsim.cli import main
+
+sys.exit(main())

@@ -1,0 +1,267 @@
+"""The ``painsim`` command line (interfaces: DESIGN §3; they are stable — tested, documented).
+
+User mistakes (unknown drug, bad dose, malformed model file) print one line on stderr and exit
+with status 2, without a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+__all__ = ["main"]
+
+EXIT_USAGE = 2
+
+
+class UserError(Exception):
+    """A mistake in the user's input: reported in one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:  # one line, not usage + message
+        raise UserError(f"{message} (see `{self.prog} --help`)")
+
+
+def _dose(text: str, drug_name: str) -> float:
+    """Validate a daily dose given on the command line against the drug's label maximum."""
+    from painsim.library import load_drug
+
+    try:
+        dose = float(text)
+    except ValueError:
+        raise UserError(f"--dose must be a number of mg/day, got {text!r}") from None
+    if not math.isfinite(dose) or dose <= 0:
+        raise UserError(f"--dose must be a positive number of mg/day, got {text!r}")
+    drug = load_drug(drug_name)
+    limit = 10.0 * drug.dosing.dose_max.value
+    if dose > limit:
+        raise UserError(f"--dose {dose:g} mg/day is absurd for {drug.name} (label maximum "
+                        f"{drug.dosing.dose_max.value:g} mg/day; painsim accepts up to 10x, {limit:g})")
+    return dose
+
+
+def _fmt(x: float | None, digits: int = 3) -> str:
+    if x is None:
+        return "-"
+    return f"{x:.{digits}g}"
+
+
+def _table(rows: list[list[str]], header: list[str]) -> str:
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    lines = ["  ".join(str(c).ljust(w) for c, w in zip(header, widths, strict=True)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------------------------
+# commands
+
+
+def _drug_rows() -> list[dict]:
+    from painsim.library import TARGETS, load_library
+    from painsim.occupancy import occupancy_params
+
+    rows = []
+    for name, drug in load_library().items():
+        moieties = []
+        for m in drug.moieties:
+            entry = {"name": m.name, "role": m.role}
+            for t in ("sert", "net", "dat"):
+                ki = m.affinity.get(f"ki_{t}")
+                entry[f"ki_{t}_nM"] = None if ki is None else ki.value
+            moieties.append(entry)
+        occ = {}
+        for t in TARGETS:
+            p = occupancy_params(drug, t, strict=False)
+            occ[t] = [{"moiety": m.name, "method": meth,
+                       "ec50_ng_ml": None if not math.isfinite(e) else float(f"{e:.4g}")}
+                      for m, meth, e in zip(drug.moieties, p.method, p.ec50, strict=True)]
+        rows.append({
+            "name": name, "display_name": drug.display_name, "class": drug.drug_class,
+            "subclass": drug.subclass,
+            "dose_range_mg_per_day": [drug.dosing.dose_min.value, drug.dosing.dose_max.value],
+            "interval_h": drug.dosing.interval.value,
+            "moieties": moieties, "occupancy": occ, "sources": list(drug.sources()),
+        })
+    return rows
+
+
+def cmd_drugs(args: argparse.Namespace) -> int:
+    rows = _drug_rows()
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+
+    def occ_cell(entries: list[dict]) -> str:
+        parent = entries[0]
+        tags = {"pet": "PET", "pet_dose_anchor": "PET-dose", "derived_ki": "derived", "none": "-"}
+        if parent["method"] == "none":
+            return "-"
+        return f"{_fmt(parent['ec50_ng_ml'])} ({tags[parent['method']]})"
+
+    table = [[r["name"], r["class"], "+".join(m["name"] for m in r["moieties"][1:]) or "-",
+              _fmt(r["moieties"][0]["ki_sert_nM"]), _fmt(r["moieties"][0]["ki_net_nM"]),
+              occ_cell(r["occupancy"]["sert"]), occ_cell(r["occupancy"]["net"]),
+              f"{r['dose_range_mg_per_day'][0]:g}-{r['dose_range_mg_per_day'][1]:g}"]
+             for r in rows]
+    print(_table(table, ["drug", "class", "active metabolites", "Ki SERT nM", "Ki NET nM",
+                         "EC50 SERT ng/mL", "EC50 NET ng/mL", "dose mg/day"]))
+    print("\nEC50 origin: PET = human PET plasma EC50; PET-dose = solved from PET occupancy at a dose "
+          "through the PK model; derived = in-vitro Ki / fu x fitted in-vivo scaling "
+          "(models/occupancy_fit.toml). Parent shown; `--json` lists every moiety and its sources.")
+    return 0
+
+
+def cmd_pk(args: argparse.Namespace) -> int:
+    from painsim.library import load_drug
+    from painsim.pk import steady_state
+
+    drug = load_drug(args.drug)
+    dose = _dose(args.dose, drug.name)
+    ss = steady_state(drug, dose)
+    out = {"drug": drug.name, "dose_mg_per_day": dose, "interval_h": drug.dosing.interval.value,
+           "moieties": [{"name": s.name, "cmax_ng_ml": s.cmax, "cmin_ng_ml": s.cmin,
+                         "cavg_ng_ml": s.cavg, "auc_tau_ng_h_ml": s.auc_tau, "t_half_h": s.t_half,
+                         "tmax_h": s.tmax} for s in ss]}
+    if args.json:
+        print(json.dumps(out, indent=2))
+        return 0
+    print(f"{drug.display_name} {dose:g} mg/day, every {out['interval_h']:g} h: steady state, "
+          "typical patient")
+    print(_table([[s.name, _fmt(s.cmax), _fmt(s.cmin), _fmt(s.cavg), _fmt(s.auc_tau, 4),
+                   _fmt(s.t_half), _fmt(s.tmax)] for s in ss],
+                 ["moiety", "Cmax ng/mL", "Cmin ng/mL", "Cavg ng/mL", "AUC_tau ng.h/mL",
+                  "t1/2 h", "tmax h"]))
+    return 0
+
+
+def cmd_occupancy(args: argparse.Namespace) -> int:
+    from painsim.library import load_drug
+    from painsim.occupancy import steady_state_occupancy
+
+    drug = load_drug(args.drug)
+    dose = _dose(args.dose, drug.name)
+    occ = steady_state_occupancy(drug, dose)
+    out = {"drug": drug.name, "dose_mg_per_day": dose,
+           **{t: {"trough": o.trough, "mean": o.mean, "peak": o.peak} for t, o in occ.items()}}
+    if args.json:
+        print(json.dumps(out, indent=2))
+        return 0
+    print(f"{drug.display_name} {dose:g} mg/day: steady-state transporter occupancy, typical patient")
+    print(_table([[t.upper(), f"{o.trough:.1%}", f"{o.mean:.1%}", f"{o.peak:.1%}"] for t, o in occ.items()],
+                 ["target", "trough", "mean", "peak"]))
+    return 0
+
+
+def cmd_fit_occupancy(args: argparse.Namespace) -> int:
+    from painsim.occupancy import load_occupancy_fit
+    from painsim.occupancy_fit import write_occupancy_fit
+
+    path = write_occupancy_fit(args.out)
+    load_occupancy_fit.cache_clear()
+    doc = load_occupancy_fit(str(path))
+    sc = doc["scaling"]
+    print(f"wrote {path}: scaling s = {sc['s']:.3g} (log10 SD {sc['log10_sd']}, "
+          f"n = {sc['n_training']}), {len(doc['ec50'])} fitted/derived EC50s")
+    return 0
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    os.replace(tmp, path)
+
+
+def cmd_reproduce(args: argparse.Namespace) -> int:
+    """The main job. For now: the drug table and steady-state PK/occupancy at each drug's
+    minimum therapeutic dose (the virtual trial and figures join as they are built)."""
+    from painsim.library import load_library
+    from painsim.occupancy import steady_state_occupancy
+    from painsim.pk import steady_state
+
+    out = Path(args.out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"cannot create output directory {out} ({exc.strerror})") from None
+    lines = ["drug,class,dose_mg_per_day,moiety,cmax_ng_ml,cmin_ng_ml,cavg_ng_ml,t_half_h,"
+             "sert_mean,net_mean"]
+    table = []
+    for name, drug in load_library().items():
+        dose_spec = drug.dosing.dose_min_therapeutic or drug.dosing.dose_min
+        dose = dose_spec.value
+        ss = steady_state(drug, dose)
+        occ = steady_state_occupancy(drug, dose)
+        for s in ss:
+            lines.append(f"{name},{drug.drug_class},{dose:g},{s.name},{s.cmax:.6g},{s.cmin:.6g},"
+                         f"{s.cavg:.6g},{s.t_half:.6g},{occ['sert'].mean:.6g},{occ['net'].mean:.6g}")
+        table.append([name, drug.drug_class, f"{dose:g}", _fmt(ss[0].cavg), f"{occ['sert'].mean:.0%}",
+                      f"{occ['net'].mean:.0%}"])
+    _atomic_write(out / "steady_state.csv", "\n".join(lines) + "\n")
+    _atomic_write(out / "drugs.json", json.dumps(_drug_rows(), indent=2) + "\n")
+    print(_table(table, ["drug", "class", "dose mg/day", "parent Cavg ng/mL", "SERT occ", "NET occ"]))
+    print(f"\nwrote {out / 'steady_state.csv'} and {out / 'drugs.json'}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="painsim", description="Monoamine reuptake inhibitors in neuropathic pain: "
+                                            "dose -> PK -> SERT/NET occupancy -> ... -> NNT.")
+    from painsim import __version__
+
+    p.add_argument("--version", action="version", version=f"painsim {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    d = sub.add_parser("drugs", help="list the drug library")
+    d.add_argument("--json", action="store_true", help="machine-readable output")
+    d.set_defaults(func=cmd_drugs)
+
+    for name, func, helptext in (("pk", cmd_pk, "steady-state PK of the typical patient"),
+                                 ("occupancy", cmd_occupancy, "steady-state SERT/NET occupancy")):
+        c = sub.add_parser(name, help=helptext)
+        c.add_argument("--drug", required=True, help="drug name (see `painsim drugs`)")
+        c.add_argument("--dose", required=True, metavar="MG_PER_DAY", help="daily dose, mg/day")
+        c.add_argument("--json", action="store_true", help="machine-readable output")
+        c.set_defaults(func=func)
+
+    f = sub.add_parser("fit-occupancy", help="refit derived EC50s and the Ki scaling rule")
+    f.add_argument("--out", default=None, help="output file (default: the shipped models/occupancy_fit.toml)")
+    f.set_defaults(func=cmd_fit_occupancy)
+
+    r = sub.add_parser("reproduce", help="run the main job and write its outputs")
+    r.add_argument("--out", default="painsim-results", help="output directory (default: painsim-results)")
+    r.set_defaults(func=cmd_reproduce)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``painsim`` console script."""
+    from painsim.library import ModelFileError, UnknownDrugError
+    from painsim.regimen import InvalidRegimenError
+
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if not getattr(args, "command", None):
+            parser.print_help()
+            return EXIT_USAGE
+        return int(args.func(args) or 0)
+    except (UserError, UnknownDrugError, ModelFileError, InvalidRegimenError) as exc:
+        print(f"painsim: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

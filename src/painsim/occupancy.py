@@ -1,0 +1,182 @@
+"""Target engagement: competitive occupancy of SERT and NET by all active moieties.
+
+    occ_T = Emax_T · S / (1 + S),    S = Σ_m (C_m / EC50_{m,T})^n_m
+
+``C_m`` is the total plasma concentration of moiety *m* (ng/mL) and ``EC50_{m,T}`` the total
+plasma concentration giving 50 % occupancy of transporter *T* when *m* is alone. EC50s come from
+human PET where one exists (``method = "pet"`` in the drug file); otherwise they are solved by
+``painsim fit-occupancy`` from PET occupancy measured at a dose (``pet_dose_anchor``) or derived
+from the in-vitro Ki and the unbound fraction with one in-vivo/in-vitro scaling rule
+(``derived_ki``), and read from ``models/occupancy_fit.toml``. ``Emax_T`` is the parent's (the
+first moiety with a value); moieties share one binding site, so one ceiling.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numba as nb
+import numpy as np
+
+from painsim.library import TARGETS, DrugSpec, ModelFileError, models_dir
+
+__all__ = [
+    "OccupancyParams",
+    "SteadyStateOccupancy",
+    "occupancy",
+    "load_occupancy_fit",
+    "occupancy_params",
+    "steady_state_occupancy",
+]
+
+
+@dataclass(frozen=True)
+class OccupancyParams:
+    """Numbers for :func:`occupancy` for one drug and one target.
+
+    Attributes
+    ----------
+    target : str
+        ``"sert"`` or ``"net"``.
+    emax : float
+        Maximal occupancy (fraction); 0 when no moiety binds the target.
+    ec50 : ndarray
+        Per moiety, ng/mL (``inf`` where the moiety does not bind).
+    hill : ndarray
+        Per moiety, Hill exponent.
+    method : tuple of str
+        Per moiety: pet, pet_dose_anchor, derived_ki or none.
+    """
+
+    target: str
+    emax: float
+    ec50: np.ndarray
+    hill: np.ndarray
+    method: tuple[str, ...]
+
+
+@nb.njit(cache=True)
+def occupancy(conc, emax, ec50, hill):
+    """Fractional occupancy of one transporter.
+
+    Parameters
+    ----------
+    conc : ndarray, shape (..., n_moieties)
+        Total plasma concentrations, ng/mL.
+    emax : float
+        Maximal occupancy, fraction.
+    ec50, hill : ndarray, shape (n_moieties,)
+        ng/mL and dimensionless.
+
+    Returns
+    -------
+    ndarray, shape (...)
+        Occupancy, fraction in [0, emax).
+    """
+    flat = conc.reshape((-1, conc.shape[-1]))
+    out = np.empty(flat.shape[0])
+    for i in range(flat.shape[0]):
+        s = 0.0
+        for m in range(flat.shape[1]):
+            c = flat[i, m]
+            if c > 0.0 and ec50[m] < np.inf:
+                s += (c / ec50[m]) ** hill[m]
+        out[i] = emax * s / (1.0 + s)
+    return out.reshape(conc.shape[:-1])
+
+
+@lru_cache(maxsize=2)
+def load_occupancy_fit(path: str | None = None) -> dict:
+    """The contents of ``models/occupancy_fit.toml`` (empty if it has not been written)."""
+    p = models_dir() / "occupancy_fit.toml" if path is None else path
+    try:
+        with open(p, "rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        return {}
+
+
+def _fitted_ec50(drug: str, moiety: str, target: str, fit: dict) -> float | None:
+    for row in fit.get("ec50", []):
+        if row["drug"] == drug and row["moiety"] == moiety and row["target"] == target:
+            return float(row["value"])
+    return None
+
+
+def occupancy_params(drug: DrugSpec, target: str, *, fit: dict | None = None,
+                     strict: bool = True) -> OccupancyParams:
+    """Resolve the EC50, Hill exponent and Emax of every moiety for ``target``.
+
+    Parameters
+    ----------
+    fit : dict, optional
+        Fitted values (default: the shipped ``models/occupancy_fit.toml``).
+    strict : bool
+        Raise if a derived EC50 is missing from the fit; otherwise treat it as non-binding.
+    """
+    if target not in TARGETS:
+        raise ValueError(f"target must be one of {TARGETS}, got {target!r}")
+    fit = load_occupancy_fit() if fit is None else fit
+    ec50, hill, methods = [], [], []
+    emax = None
+    for m in drug.moieties:
+        spec = m.occupancy[target]
+        methods.append(spec.method)
+        if spec.method == "none":
+            ec50.append(math.inf)
+            hill.append(1.0)
+            continue
+        if emax is None:
+            emax = spec.emax.value
+        hill.append(spec.hill.value)
+        if spec.method == "pet":
+            ec50.append(spec.ec50.value)
+            continue
+        override = drug.overrides.get(f"{m.name}.occupancy.{target}.ec50")
+        value = override if override is not None else _fitted_ec50(drug.name, m.name, target, fit)
+        if value is None:
+            if strict:
+                raise ModelFileError(
+                    f"models/occupancy_fit.toml: no fitted EC50 for {drug.name}/{m.name}/{target} "
+                    f"(method {spec.method}); run `painsim fit-occupancy` to regenerate it")
+            value = math.inf
+        ec50.append(value)
+    return OccupancyParams(target=target, emax=0.0 if emax is None else emax,
+                           ec50=np.array(ec50), hill=np.array(hill), method=tuple(methods))
+
+
+@dataclass(frozen=True)
+class SteadyStateOccupancy:
+    """Steady-state occupancy over a dosing interval (fractions)."""
+
+    target: str
+    trough: float
+    mean: float
+    peak: float
+
+
+def steady_state_occupancy(drug: DrugSpec, mg_per_day: float, *, interval: float | None = None,
+                           fit: dict | None = None) -> dict[str, SteadyStateOccupancy]:
+    """Trough, time-averaged and peak SERT and NET occupancy at steady state (typical patient).
+
+    Examples
+    --------
+    >>> from painsim.library import load_drug
+    >>> occ = steady_state_occupancy(load_drug("duloxetine"), 60.0)
+    >>> 0.7 < occ["sert"].mean < 0.95
+    True
+    """
+    from painsim.pk import steady_state_profile
+
+    prof = steady_state_profile(drug, mg_per_day, interval=interval)
+    out = {}
+    for target in TARGETS:
+        p = occupancy_params(drug, target, fit=fit)
+        occ = occupancy(np.ascontiguousarray(prof.conc), p.emax, p.ec50, p.hill)
+        mean = float(np.trapezoid(occ, prof.grid) / prof.tau)
+        out[target] = SteadyStateOccupancy(target=target, trough=float(occ.min()), mean=mean,
+                                           peak=float(occ.max()))
+    return out
