@@ -26,8 +26,8 @@ from painsim.library import TARGETS, DrugSpec, ModelFileError, models_dir
 __all__ = [
     "OccupancyParams",
     "SteadyStateOccupancy",
-    "occupancy",
     "load_occupancy_fit",
+    "occupancy",
     "occupancy_params",
     "steady_state_occupancy",
 ]

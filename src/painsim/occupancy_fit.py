@@ -132,8 +132,8 @@ def fit_occupancy(drugs: dict[str, DrugSpec] | None = None) -> dict:
     for (name, moiety, target), value in sorted(ec50.items()):
         m = drugs[name].moiety(moiety)
         ki = m.affinity.get(f"ki_{target}")
-        if ki is None or m.fu is None:
-            continue
+        if ki is None or m.fu is None or m.from_drug is not None:
+            continue  # a from_drug moiety is a copy of another file's: count it once
         ec50_u = m.fu.value * mass_conc_to_molar(value, m.molecular_weight.value)
         training.append({"drug": name, "moiety": moiety, "target": target,
                          "ec50_ng_ml": round(value, 6), "ki_nM": ki.value, "fu": m.fu.value,

@@ -201,7 +201,7 @@ def expm(mat):
         norm = max(norm, col)
     s = 0
     if norm > 0.5:
-        s = int(math.ceil(math.log2(norm / 0.5)))
+        s = math.ceil(math.log2(norm / 0.5))
     scaled = mat / (2.0 ** s)
     result = np.eye(n)
     term = np.eye(n)

@@ -12,6 +12,7 @@ volume                 L
 plasma concentration   ng/mL (= µg/L)
 synaptic concentration nM
 daily dose             mg/day
+synaptic flux          nM/h
 molecular weight       g/mol
 affinity (Ki)          nM
 =====================  ==========
@@ -42,6 +43,7 @@ CANONICAL: dict[str, str] = {
     "molecular_weight": "g/mol",
     "dimensionless": "dimensionless",
     "molar": "nM",
+    "molar_rate": "nM/h",
     "plasma_conc": "ng/mL",
 }
 

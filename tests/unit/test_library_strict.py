@@ -62,7 +62,8 @@ def test_good_file_loads_with_canonical_units(tmp_path):
     ("old", "new", "field", "expect"),
     [
         ('fu = { value = 0.1, unit = "1", source = "src" }',
-         'fu = { value = 0.1, unit = "1", source = "src" }\ncolour = "red"', "moieties[testdrug]", "unknown key 'colour'"),
+         'fu = { value = 0.1, unit = "1", source = "src" }\ncolour = "red"', "moieties[testdrug]",
+         "unknown key 'colour'"),
         ('cl = { value = 20, unit = "L/h", source = "src" }', 'cl = { value = 20, source = "src" }',
          "moieties[testdrug].pk.cl", "missing 'unit'"),
         ('cl = { value = 20, unit = "L/h", source = "src" }', 'cl = { value = 20, unit = "L/h" }',

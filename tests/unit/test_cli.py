@@ -1,0 +1,79 @@
+"""The command line through a subprocess, bad inputs included (DESIGN §3)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "painsim", *args], capture_output=True, text=True,
+                          timeout=300)
+
+
+def test_drugs_json_lists_library():
+    r = run("drugs", "--json")
+    assert r.returncode == 0, r.stderr
+    rows = json.loads(r.stdout)
+    assert len(rows) >= 19
+    assert all({"name", "class"} <= set(row) for row in rows)
+    dlx = next(row for row in rows if row["name"] == "duloxetine")
+    assert dlx["occupancy"]["sert"][0]["method"] == "pet"
+
+
+def test_drugs_table():
+    r = run("drugs")
+    assert r.returncode == 0 and "duloxetine" in r.stdout and "derived" in r.stdout
+
+
+def test_pk_json_interface():
+    r = run("pk", "--drug", "venlafaxine", "--dose", "150", "--json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert {"drug", "dose_mg_per_day", "interval_h", "moieties"} <= set(out)
+    assert out["moieties"][0]["name"] == "venlafaxine"  # parent first
+    for m in out["moieties"]:
+        assert {"name", "cmax_ng_ml", "cmin_ng_ml", "cavg_ng_ml", "auc_tau_ng_h_ml", "t_half_h"} <= set(m)
+        assert m["cmin_ng_ml"] <= m["cavg_ng_ml"] <= m["cmax_ng_ml"]
+
+
+def test_occupancy_json_interface():
+    r = run("occupancy", "--drug", "Duloxetine", "--dose", "60", "--json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    for t in ("sert", "net"):
+        assert 0 <= out[t]["trough"] <= out[t]["mean"] <= out[t]["peak"] < 1
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (("pk", "--drug", "duloxetin", "--dose", "60"), "did you mean 'duloxetine'"),
+        (("occupancy", "--drug", "aspirin", "--dose", "60"), "unknown drug 'aspirin'"),
+        (("pk", "--drug", "duloxetine", "--dose", "-5"), "positive"),
+        (("pk", "--drug", "duloxetine", "--dose", "0"), "positive"),
+        (("pk", "--drug", "duloxetine", "--dose", "sixty"), "must be a number"),
+        (("pk", "--drug", "duloxetine", "--dose", "nan"), "positive"),
+        (("occupancy", "--drug", "duloxetine", "--dose", "5000"), "absurd"),
+        (("pk", "--drug", "duloxetine"), "--dose"),
+        (("frobnicate",), "invalid choice"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(args, needle):
+    r = run(*args)
+    assert r.returncode == 2
+    assert r.stdout == ""
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1, r.stderr
+    assert needle in lines[0]
+    assert "Traceback" not in r.stderr
+
+
+def test_reproduce_writes_outputs(tmp_path):
+    r = run("reproduce", "--out", str(tmp_path / "out"))
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "out" / "steady_state.csv").read_text().count("\n") >= 20
+    assert not list((tmp_path / "out").glob(".*.tmp"))
