@@ -135,7 +135,7 @@ class Regimen:
         if self.n_doses is not None:
             n = int(self.n_doses)
         else:
-            n = int(math.ceil(self.duration / self.interval - 1e-9))
+            n = math.ceil(self.duration / self.interval - 1e-9)
         k = np.arange(n, dtype=float)
         t = self.start + k * self.interval
         amounts = np.full(n, float(self.dose))
