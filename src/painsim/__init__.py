@@ -6,8 +6,17 @@ The public API is curated here; everything else is internal.
 >>> dlx = painsim.load_drug("duloxetine")
 >>> dlx.drug_class
 'SNRI'
+
+A student's ten-line script: change one parameter, run a trial, compare.
+
+>>> slow = dlx.with_value("duloxetine.pk.cl", 57.0)        # half the clearance; dlx unchanged
+>>> a = painsim.run_trial(dlx, 60, 12, n_per_arm=200, seed=3)
+>>> b = painsim.run_trial(slow, 60, 12, n_per_arm=200, seed=3)
+>>> b.p_drug >= a.p_drug
+True
 """
 
+from painsim.calibration import Calibration, load_calibration
 from painsim.library import (
     DrugSpec,
     ModelFileError,
@@ -17,25 +26,35 @@ from painsim.library import (
     load_library,
 )
 from painsim.occupancy import occupancy, occupancy_params, steady_state_occupancy
+from painsim.physiology import Physiology, load_physiology
 from painsim.pk import concentrations, steady_state, steady_state_profile
 from painsim.regimen import InvalidRegimenError, Regimen, Schedule
+from painsim.simulate import patient_course
+from painsim.trial import TrialResult, run_trial
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Calibration",
     "DrugSpec",
     "InvalidRegimenError",
     "ModelFileError",
+    "Physiology",
     "Regimen",
     "Schedule",
+    "TrialResult",
     "UnknownDrugError",
     "__version__",
     "concentrations",
     "drug_names",
+    "load_calibration",
     "load_drug",
     "load_library",
+    "load_physiology",
     "occupancy",
     "occupancy_params",
+    "patient_course",
+    "run_trial",
     "steady_state",
     "steady_state_occupancy",
     "steady_state_profile",

@@ -175,6 +175,123 @@ def cmd_fit_occupancy(args: argparse.Namespace) -> int:
     return 0
 
 
+def _int(text: str, name: str, *, minimum: int = 1, maximum: int | None = None) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise UserError(f"{name} must be a whole number, got {text!r}") from None
+    if value < minimum or (maximum is not None and value > maximum):
+        hi = f" and at most {maximum}" if maximum is not None else ""
+        raise UserError(f"{name} must be at least {minimum}{hi}, got {value}")
+    return value
+
+
+def _fraction(text: str, name: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise UserError(f"{name} must be a fraction between 0 and 1, got {text!r}") from None
+    if not 0.0 < value < 1.0:
+        raise UserError(f"{name} must lie strictly between 0 and 1, got {text!r}")
+    return value
+
+
+def cmd_trial(args: argparse.Namespace) -> int:
+    from painsim.library import load_drug
+    from painsim.trial import run_trial
+
+    drug = load_drug(args.drug)
+    dose = _dose(args.dose, drug.name)
+    weeks = _int(args.weeks, "--weeks", maximum=104)
+    n = _int(args.patients, "--patients", maximum=10_000_000)
+    seed = _int(args.seed, "--seed", minimum=0)
+    p_pl = None if args.placebo_response is None else _fraction(args.placebo_response, "--placebo-response")
+    p_miss = 0.0 if args.missed_doses is None else float(args.missed_doses)
+    if not 0.0 <= p_miss < 1.0:
+        raise UserError(f"--missed-doses must lie in [0, 1), got {args.missed_doses!r}")
+    quiet = args.quiet or args.json
+    if not quiet and sys.stderr.isatty():
+        print(f"simulating {n} patients per arm for {weeks} weeks ...", file=sys.stderr)
+    try:
+        res = run_trial(drug, dose, weeks, n_per_arm=n, seed=seed, outcome=args.outcome,
+                        condition=args.condition, placebo_response=p_pl, design=args.design, p_miss=p_miss)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    if args.json:
+        print(json.dumps(res.to_dict(), indent=2))
+        return 0
+
+    def nnt_text() -> str:
+        if res.nnt is None:
+            return "not estimable (drug not better than placebo)"
+        ci = ("95 % CI not estimable (interval of the difference includes 0)" if res.nnt_ci_low is None
+              else f"95 % CI {res.nnt_ci_low:.1f}-{res.nnt_ci_high:.1f}")
+        return f"{res.nnt:.1f} ({ci})"
+
+    label = {"50pct": ">= 50 %", "30pct": ">= 30 %"}[res.outcome]
+    print(f"{drug.display_name} {dose:g} mg/day vs placebo, {weeks} weeks, {res.design}, "
+          f"{res.condition}, {n} per arm, seed {seed}")
+    print(f"responders ({label} pain reduction): drug {res.p_drug:.1%}, placebo {res.p_placebo:.1%}")
+    print(f"NNT {nnt_text()}")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from painsim.validate import validate
+
+    n = _int(args.patients, "--patients", maximum=1_000_000)
+    rows = validate(n_per_arm=n, seed=_int(args.seed, "--seed", minimum=0), quiet=args.quiet)
+    if args.csv:
+        import csv
+        import io
+
+        buf = io.StringIO()
+        w = csv.DictWriter(buf, fieldnames=list(rows[0].as_dict()))
+        w.writeheader()
+        for r in rows:
+            w.writerow(r.as_dict())
+        path = Path(args.csv)
+        _atomic_write(path, buf.getvalue())
+    if args.json:
+        print(json.dumps([r.as_dict() for r in rows], indent=2))
+        return 0
+
+    def nnt_cell(nnt, ci) -> str:
+        if nnt is None:
+            return "-"
+        if ci is None or ci[0] is None:
+            return f"{nnt:.1f}"
+        return f"{nnt:.1f} ({ci[0]:.1f}-{ci[1]:.1f})"
+
+    table = [[r.key, "train" if r.training else "", nnt_cell(r.reported_nnt, r.reported_ci),
+              nnt_cell(r.sim_nnt, r.sim_ci) if r.simulated else "",
+              "" if r.sim_p_drug is None else f"{r.sim_p_drug:.0%}",
+              "" if r.sim_p_placebo is None else f"{r.sim_p_placebo:.0%}", r.verdict] for r in rows]
+    print(_table(table, ["reported outcome", "set", "reported NNT (95% CI)", "simulated NNT (95% CI)",
+                         "p drug", "p placebo", "verdict"]))
+    sim = [r for r in rows if r.simulated and r.reported_ci is not None]
+    inside = sum(r.verdict == "inside" for r in sim)
+    print(f"\n{inside} of {len(sim)} simulated outcomes with a reported interval lie inside it "
+          f"({sum(r.verdict == 'inside' for r in sim if not r.training)} of "
+          f"{sum(not r.training for r in sim)} validation rows). 'train' rows were used for calibration.")
+    return 0
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from painsim.calibrate import calibrate, write_calibration
+    from painsim.progress import Progress
+
+    with Progress(300, "calibrate (outer evaluations, at most)", enabled=not args.quiet) as bar:
+        doc = calibrate(progress=lambda i, v: bar.update(note=f"objective {v:.3f}"))
+    path = write_calibration(doc, args.out)
+    p = doc["parameters"]
+    print(f"wrote {path}: objective {doc['objective_value']:.4g}; "
+          + ", ".join(f"{k} = {v['value']:.4g}" for k, v in p.items()))
+    for t in doc["targets"]:
+        print(f"  {t['key']:<40} observed {t['observed']:8.4f}  simulated {t['simulated']:8.4f}  z {t['z']:+.2f}")
+    return 0
+
+
 def _atomic_write(path: Path, text: str) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
@@ -183,34 +300,59 @@ def _atomic_write(path: Path, text: str) -> None:
 
 
 def cmd_reproduce(args: argparse.Namespace) -> int:
-    """The main job. For now: the drug table and steady-state PK/occupancy at each drug's
-    minimum therapeutic dose (the virtual trial and figures join as they are built)."""
+    """The main job: drug table, steady-state PK/occupancy of every drug, the validation table of
+    every reported outcome, and the calibration summary (figures and the report page join them as
+    they are built)."""
+    import csv
+    import io
+
+    from painsim.calibration import load_calibration
     from painsim.library import load_library
     from painsim.occupancy import steady_state_occupancy
     from painsim.pk import steady_state
+    from painsim.progress import Progress
+    from painsim.validate import validate
 
     out = Path(args.out)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UserError(f"cannot create output directory {out} ({exc.strerror})") from None
+    n = _int(args.patients, "--patients", maximum=1_000_000)
     lines = ["drug,class,dose_mg_per_day,moiety,cmax_ng_ml,cmin_ng_ml,cavg_ng_ml,t_half_h,"
              "sert_mean,net_mean"]
     table = []
-    for name, drug in load_library().items():
-        dose_spec = drug.dosing.dose_min_therapeutic or drug.dosing.dose_min
-        dose = dose_spec.value
-        ss = steady_state(drug, dose)
-        occ = steady_state_occupancy(drug, dose)
-        for s in ss:
-            lines.append(f"{name},{drug.drug_class},{dose:g},{s.name},{s.cmax:.6g},{s.cmin:.6g},"
-                         f"{s.cavg:.6g},{s.t_half:.6g},{occ['sert'].mean:.6g},{occ['net'].mean:.6g}")
-        table.append([name, drug.drug_class, f"{dose:g}", _fmt(ss[0].cavg), f"{occ['sert'].mean:.0%}",
-                      f"{occ['net'].mean:.0%}"])
+    library = load_library()
+    with Progress(len(library), "steady state", enabled=not args.quiet, unit="drugs") as bar:
+        for name, drug in library.items():
+            dose = (drug.dosing.dose_min_therapeutic or drug.dosing.dose_min).value
+            ss = steady_state(drug, dose)
+            occ = steady_state_occupancy(drug, dose)
+            for s in ss:
+                lines.append(f"{name},{drug.drug_class},{dose:g},{s.name},{s.cmax:.6g},{s.cmin:.6g},"
+                             f"{s.cavg:.6g},{s.t_half:.6g},{occ['sert'].mean:.6g},{occ['net'].mean:.6g}")
+            table.append([name, drug.drug_class, f"{dose:g}", _fmt(ss[0].cavg), f"{occ['sert'].mean:.0%}",
+                          f"{occ['net'].mean:.0%}"])
+            bar.update()
     _atomic_write(out / "steady_state.csv", "\n".join(lines) + "\n")
     _atomic_write(out / "drugs.json", json.dumps(_drug_rows(), indent=2) + "\n")
     print(_table(table, ["drug", "class", "dose mg/day", "parent Cavg ng/mL", "SERT occ", "NET occ"]))
-    print(f"\nwrote {out / 'steady_state.csv'} and {out / 'drugs.json'}")
+
+    rows = validate(n_per_arm=n, quiet=args.quiet)
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=list(rows[0].as_dict()))
+    w.writeheader()
+    for r in rows:
+        w.writerow(r.as_dict())
+    _atomic_write(out / "validation.csv", buf.getvalue())
+    sim = [r for r in rows if r.simulated and r.reported_ci is not None]
+    val = [r for r in sim if not r.training]
+    cal = load_calibration()
+    print(f"\nvalidation: {sum(r.verdict == 'inside' for r in sim)} of {len(sim)} simulated outcomes inside "
+          f"the reported interval ({sum(r.verdict == 'inside' for r in val)} of {len(val)} validation rows); "
+          f"calibration w_NE {cal.w_ne:.3g}, w_5HT {cal.w_5ht:.3g}, sigma_p {cal.sigma_p:.3g}, "
+          f"tau_p {cal.tau_p:.3g} weeks")
+    print(f"wrote {out / 'steady_state.csv'}, {out / 'drugs.json'} and {out / 'validation.csv'}")
     return 0
 
 
@@ -238,8 +380,40 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--out", default=None, help="output file (default: the shipped models/occupancy_fit.toml)")
     f.set_defaults(func=cmd_fit_occupancy)
 
+    t = sub.add_parser("trial", help="run a virtual placebo-controlled trial")
+    t.add_argument("--drug", required=True, help="drug name (see `painsim drugs`)")
+    t.add_argument("--dose", required=True, metavar="MG_PER_DAY", help="daily dose, mg/day")
+    t.add_argument("--weeks", required=True, metavar="W", help="trial duration, weeks")
+    t.add_argument("--patients", default="500", metavar="N", help="patients per arm (default 500)")
+    t.add_argument("--seed", default="1", metavar="S", help="random seed (default 1)")
+    t.add_argument("--outcome", default="50pct", choices=["50pct", "30pct"], help="responder definition")
+    t.add_argument("--placebo-response", default=None, metavar="P",
+                   help="expected placebo responder fraction for the outcome (overrides the condition)")
+    t.add_argument("--condition", default="dpn", choices=["dpn", "phn", "central", "mixed"],
+                   help="neuropathic condition (sets the placebo response; default dpn)")
+    t.add_argument("--design", default="parallel", choices=["parallel", "crossover"])
+    t.add_argument("--missed-doses", default=None, metavar="P", help="probability a dose is missed")
+    t.add_argument("--json", action="store_true", help="machine-readable output")
+    t.add_argument("--quiet", action="store_true", help="no progress output")
+    t.set_defaults(func=cmd_trial)
+
+    v = sub.add_parser("validate", help="every reported outcome next to the simulated one")
+    v.add_argument("--patients", default="2000", metavar="N", help="patients per arm (default 2000)")
+    v.add_argument("--seed", default="7", metavar="S")
+    v.add_argument("--csv", default=None, metavar="FILE", help="also write the table as CSV")
+    v.add_argument("--json", action="store_true", help="machine-readable output")
+    v.add_argument("--quiet", action="store_true", help="no progress bar")
+    v.set_defaults(func=cmd_validate)
+
+    cb = sub.add_parser("calibrate", help="refit the global parameters to the training set")
+    cb.add_argument("--out", default=None, help="output file (default: the shipped models/calibration.toml)")
+    cb.add_argument("--quiet", action="store_true", help="no progress bar")
+    cb.set_defaults(func=cmd_calibrate)
+
     r = sub.add_parser("reproduce", help="run the main job and write its outputs")
     r.add_argument("--out", default="painsim-results", help="output directory (default: painsim-results)")
+    r.add_argument("--patients", default="1000", metavar="N", help="patients per arm in the trials (default 1000)")
+    r.add_argument("--quiet", action="store_true", help="no progress bars")
     r.set_defaults(func=cmd_reproduce)
     return p
 

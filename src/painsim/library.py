@@ -278,6 +278,13 @@ class DrugSpec:
             raise KeyError(f"{path!r}: no moiety {parts[0]!r} in {self.name} "
                            f"(moieties: {', '.join(names)})")
         i = names.index(parts[0])
+        if (len(parts) == 4 and parts[1] == "occupancy" and parts[3] == "ec50"
+                and parts[2] in self.moieties[i].occupancy
+                and self.moieties[i].occupancy[parts[2]].ec50 is None):
+            # a derived EC50 lives in models/occupancy_fit.toml: override it by name
+            if self.moieties[i].occupancy[parts[2]].method == "none":
+                raise KeyError(f"{path!r}: {parts[0]} does not bind {parts[2].upper()} in the model file")
+            return dataclasses.replace(self, overrides={**self.overrides, path: float(value)})
         new_m = _replace_path(self.moieties[i], parts[1:], value, path)
         moieties = (*self.moieties[:i], new_m, *self.moieties[i + 1:])
         return dataclasses.replace(self, moieties=moieties,

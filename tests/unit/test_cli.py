@@ -73,7 +73,53 @@ def test_bad_input_exits_2_with_one_line(args, needle):
 
 
 def test_reproduce_writes_outputs(tmp_path):
-    r = run("reproduce", "--out", str(tmp_path / "out"))
+    r = run("reproduce", "--out", str(tmp_path / "out"), "--patients", "100")
     assert r.returncode == 0, r.stderr
     assert (tmp_path / "out" / "steady_state.csv").read_text().count("\n") >= 20
+    assert (tmp_path / "out" / "validation.csv").read_text().count("\n") >= 50
     assert not list((tmp_path / "out").glob(".*.tmp"))
+
+
+def test_trial_json_interface():
+    r = run("trial", "--drug", "duloxetine", "--dose", "60", "--weeks", "12", "--patients", "300", "--json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    for key in ("drug", "dose_mg_per_day", "weeks", "n_per_arm", "outcome", "p_drug", "p_placebo", "nnt",
+                "nnt_ci_low", "nnt_ci_high"):
+        assert key in out
+    assert out["n_per_arm"] == 300 and out["weeks"] == 12 and out["outcome"] == "50pct"
+    assert 0 <= out["p_placebo"] <= 1 and 0 <= out["p_drug"] <= 1
+
+
+def test_trial_text_and_options():
+    r = run("trial", "--drug", "amitriptyline", "--dose", "75", "--weeks", "6", "--patients", "200",
+            "--outcome", "30pct", "--condition", "phn", "--design", "crossover", "--placebo-response", "0.2")
+    assert r.returncode == 0, r.stderr
+    assert "NNT" in r.stdout and "crossover" in r.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (("trial", "--drug", "duloxetine", "--dose", "60", "--weeks", "0"), "--weeks"),
+        (("trial", "--drug", "duloxetine", "--dose", "60", "--weeks", "x"), "whole number"),
+        (("trial", "--drug", "duloxetine", "--dose", "60", "--weeks", "4", "--patients", "-3"), "--patients"),
+        (("trial", "--drug", "duloxetine", "--dose", "60", "--weeks", "4", "--placebo-response", "2"), "between"),
+        (("trial", "--drug", "duloxetine", "--dose", "60", "--weeks", "4", "--outcome", "90pct"), "invalid choice"),
+        (("trial", "--drug", "duloxetine", "--dose", "60", "--weeks", "4", "--condition", "gout"), "invalid choice"),
+        (("trial", "--drug", "duloxetine", "--dose", "9000", "--weeks", "4"), "absurd"),
+    ],
+)
+def test_trial_bad_input_exits_2(args, needle):
+    r = run(*args)
+    assert r.returncode == 2 and r.stdout == ""
+    assert len(r.stderr.strip().splitlines()) == 1 and needle in r.stderr
+
+
+def test_validate_prints_table_with_training_rows(tmp_path):
+    r = run("validate", "--patients", "200", "--csv", str(tmp_path / "v.csv"))
+    assert r.returncode == 0, r.stderr
+    assert "lunn2014_dlx60_dpn_50" in r.stdout and "train" in r.stdout and "not simulated" in r.stdout
+    assert "inside" in r.stdout
+    text = (tmp_path / "v.csv").read_text()
+    assert text.startswith("key,") and text.count("\n") >= 50

@@ -1,0 +1,125 @@
+"""Load ``models/physiology.toml``: the synapse, dorsal-horn, population and placebo parameters.
+
+Same rules as the drug files (:mod:`painsim.library`): every number has a unit and a source,
+unknown keys are refused, units are checked and converted to canonical units on load.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from painsim.library import ModelFileError, Value, _check_keys, _Ctx, _value, bibliography, models_dir
+
+__all__ = ["SCHEMA", "Physiology", "load_physiology"]
+
+DIALECT = "painsim-physiology/1"
+
+#: section -> field -> kind (see :data:`painsim.units.CANONICAL`)
+SCHEMA: dict[str, dict[str, str]] = {
+    "serotonin": {"km": "molar", "vmax": "molar_rate", "k_other": "rate", "basal": "molar",
+                  "feedback_gain": "dimensionless", "desensitisation_tau": "time"},
+    "norepinephrine": {"k_uptake": "rate", "k_other": "rate", "feedback_gain": "dimensionless",
+                       "desensitisation": "dimensionless", "desensitisation_tau": "time"},
+    "dorsal_horn": {"inhibitory_5ht_ec50": "molar", "inhibitory_5ht_hill": "dimensionless",
+                    "facilitatory_5ht_ec50": "molar", "facilitatory_5ht_hill": "dimensionless",
+                    "synergy": "dimensionless", "s_max": "dimensionless"},
+    "population": {"baseline_pain_min": "dimensionless", "baseline_pain_mean": "dimensionless",
+                   "cyp2d6_pm": "dimensionless", "cyp2d6_im": "dimensionless",
+                   "cyp2d6_um": "dimensionless", "smokers": "dimensionless"},
+    "placebo": {"dpn": "dimensionless", "phn": "dimensionless", "central": "dimensionless",
+                "mixed": "dimensionless"},
+}
+_REQUIRED = {
+    "serotonin": {"km", "vmax", "k_other", "basal", "feedback_gain", "desensitisation_tau"},
+    "norepinephrine": {"k_uptake", "k_other", "feedback_gain", "desensitisation"},
+    "dorsal_horn": {"inhibitory_5ht_ec50", "inhibitory_5ht_hill", "facilitatory_5ht_ec50",
+                    "facilitatory_5ht_hill", "synergy", "s_max"},
+    "population": {"baseline_pain_min", "baseline_pain_mean"},
+    "placebo": {"dpn"},
+}
+
+
+@dataclass(frozen=True)
+class Physiology:
+    """Parsed physiology: ``sections[section][field]`` is a :class:`~painsim.library.Value`."""
+
+    sections: Mapping[str, Mapping[str, Value]]
+    path: str = ""
+    sha256: str = ""
+
+    def __getitem__(self, dotted: str) -> float:
+        """The canonical value of ``"section.field"``."""
+        sec, field = dotted.split(".", 1)
+        try:
+            return self.sections[sec][field].value
+        except KeyError:
+            raise KeyError(f"physiology has no parameter {dotted!r}") from None
+
+    def get(self, dotted: str, default: float | None = None) -> float | None:
+        try:
+            return self[dotted]
+        except KeyError:
+            return default
+
+    def value(self, dotted: str) -> Value:
+        sec, field = dotted.split(".", 1)
+        return self.sections[sec][field]
+
+    def with_value(self, dotted: str, value: float) -> Physiology:
+        """Return a copy with one parameter replaced (canonical unit); nothing is mutated."""
+        sec, field = dotted.split(".", 1)
+        if sec not in SCHEMA or field not in SCHEMA[sec]:
+            raise KeyError(f"physiology has no parameter {dotted!r}")
+        old = self.sections.get(sec, {}).get(field)
+        from painsim.units import CANONICAL
+
+        new = (old.replace(value) if old is not None else
+               Value(value=float(value), unit=CANONICAL[SCHEMA[sec][field]], source=("user",),
+                     note="set by user"))
+        sections = {**self.sections, sec: {**self.sections.get(sec, {}), field: new}}
+        return dataclasses.replace(self, sections=sections)
+
+    def sources(self) -> tuple[str, ...]:
+        keys = {k.split(":")[0] for s in self.sections.values() for v in s.values() for k in v.source}
+        keys.discard("user")
+        return tuple(sorted(keys))
+
+
+def parse_physiology(path: Path, bib: frozenset[str] | None = None) -> Physiology:
+    """Parse and validate a physiology file (raises :class:`ModelFileError`)."""
+    ctx = _Ctx(path, bibliography() if bib is None else bib)
+    try:
+        data = path.read_bytes()
+        doc = tomllib.loads(data.decode("utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ctx.fail("syntax", f"not valid TOML ({exc})") from None
+    except OSError as exc:
+        raise ctx.fail("file", f"cannot read ({exc.strerror})") from None
+    _check_keys(ctx, "top level", doc, {"dialect", *SCHEMA}, {"dialect", *_REQUIRED})
+    if doc["dialect"] != DIALECT:
+        raise ctx.fail("dialect", f"expected {DIALECT!r}, got {doc['dialect']!r}")
+    sections: dict[str, dict[str, Value]] = {}
+    for sec, fields in SCHEMA.items():
+        raw = doc.get(sec, {})
+        _check_keys(ctx, sec, raw, set(fields), _REQUIRED.get(sec, set()))
+        sections[sec] = {name: _value(ctx, f"{sec}.{name}", v, fields[name]) for name, v in raw.items()}
+    for sec in ("placebo",):
+        for name, v in sections[sec].items():
+            if not 0.0 < v.value < 1.0:
+                raise ctx.fail(f"{sec}.{name}", "a responder fraction must lie in (0, 1)")
+    return Physiology(sections=sections, path=str(path), sha256=hashlib.sha256(data).hexdigest())
+
+
+@lru_cache(maxsize=2)
+def load_physiology(path: str | None = None) -> Physiology:
+    """Load the shipped ``models/physiology.toml`` (or another file in the same dialect)."""
+    p = Path(path) if path else models_dir() / "physiology.toml"
+    if not p.exists():
+        raise ModelFileError(f"{p}: file: not found")
+    return parse_physiology(p)

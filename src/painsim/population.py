@@ -1,0 +1,186 @@
+"""Virtual patients: seeded, counter-based draws and inter-individual variability.
+
+Every random number a patient uses is a pure function of ``(seed, stream, patient index, draw
+index)`` — a SplitMix64 hash, no generator state — so the same patient is the same whatever the
+population size, the order, the chunking or the number of threads. Streams separate the arms of
+a trial (patient 7 of the drug arm and patient 7 of the placebo arm are different people).
+
+Per patient:
+
+- PK: log-normal variability on CL, V and ka of each moiety with the drug file's CVs
+  (``ω² = ln(1 + CV²)``); CYP2D6 phenotype (poor / intermediate / normal / ultra-rapid) and
+  smoking (CYP1A2 induction) drawn with the frequencies of ``models/physiology.toml`` where
+  given, applied as the drug file's clearance multipliers on the parent (a missing multiplier
+  is 1 and is listed in the drug's gaps);
+- baseline pain (0–10) from the trial inclusion criterion and the reported mean: the
+  maximum-entropy distribution on [min, 10] with that mean (an exponential truncated at 10);
+- sensitivity to restored descending inhibition ``s ~ U(0, s_max)``;
+- a standard-normal placebo deviate z (the placebo response is ``expit(μ_p + σ_p z)``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numba as nb
+import numpy as np
+
+from painsim.library import DrugSpec
+from painsim.physiology import Physiology
+from painsim.pk import _CL, _KA, _PER_MOIETY, _V, structure, theta
+
+__all__ = [
+    "ARM_DRUG",
+    "ARM_PLACEBO",
+    "Population",
+    "draw_population",
+    "normal",
+    "uniform",
+]
+
+ARM_DRUG = 1
+ARM_PLACEBO = 2
+
+# draw indices (fixed, so adding a draw never shifts another)
+K_PLACEBO = 0
+K_SENS = 2
+K_BASELINE = 3
+K_CYP2D6 = 4
+K_SMOKER = 5
+K_ETA = 16  # + 8*moiety + {0: cl, 2: v, 4: ka} (normal draws use two uniforms)
+K_ADHERENCE = 1 << 20  # + dose index
+
+_MASK = (1 << 64) - 1
+
+
+@nb.njit(cache=True, inline="always")
+def _mix(z):
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+@nb.njit(cache=True)
+def uniform(seed, stream, patient, k):
+    """A uniform number in (0, 1) that depends only on its four integer arguments."""
+    golden = np.uint64(0x9E3779B97F4A7C15)
+    z = _mix(np.uint64(seed) + golden)
+    z = _mix(z ^ (np.uint64(stream) * golden))
+    z = _mix(z ^ (np.uint64(patient) + golden * np.uint64(3)))
+    z = _mix(z ^ (np.uint64(k) * np.uint64(0xD1B54A32D192ED03)))
+    return ((z >> np.uint64(11)) + 0.5) * (1.0 / 9007199254740992.0)
+
+
+@nb.njit(cache=True)
+def normal(seed, stream, patient, k):
+    """A standard normal deviate (Box–Muller on draws k and k+1)."""
+    u1 = uniform(seed, stream, patient, k)
+    u2 = uniform(seed, stream, patient, k + 1)
+    return math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)
+
+
+@dataclass(frozen=True)
+class Population:
+    """Per-patient quantities of one arm (arrays over patients).
+
+    Attributes
+    ----------
+    index : ndarray of int64
+        Patient indices (their identity in the stream).
+    theta : ndarray, shape (n, n_theta)
+        PK parameter vectors (see :func:`painsim.pk.theta`).
+    sensitivity, placebo_z, baseline : ndarray
+        s (fraction), placebo deviate, baseline pain (0–10).
+    cyp2d6 : ndarray of int8
+        0 poor, 1 intermediate, 2 normal, 3 ultra-rapid metaboliser.
+    smoker : ndarray of bool
+    """
+
+    seed: int
+    stream: int
+    index: np.ndarray
+    theta: np.ndarray
+    sensitivity: np.ndarray
+    placebo_z: np.ndarray
+    baseline: np.ndarray
+    cyp2d6: np.ndarray
+    smoker: np.ndarray
+
+    @property
+    def size(self) -> int:
+        return len(self.index)
+
+
+@nb.njit(cache=True)
+def _draw_basics(seed, stream, idx, s_max, pain_min, pain_mean, f_pm, f_im, f_um, f_smoke):
+    n = idx.shape[0]
+    sens = np.empty(n)
+    z = np.empty(n)
+    base = np.empty(n)
+    cyp = np.empty(n, dtype=np.int8)
+    smoke = np.empty(n, dtype=np.bool_)
+    # exponential truncated to [pain_min, 10] with the reported mean: solve for its rate
+    span = 10.0 - pain_min
+    target = pain_mean - pain_min
+    lam = 1.0 / max(target, 1e-9)
+    for _ in range(100):  # Newton on the truncated-exponential mean
+        e = math.exp(-lam * span)
+        mean = 1.0 / lam - span * e / (1.0 - e)
+        dmean = -1.0 / lam**2 + span * span * e / (1.0 - e) ** 2
+        step = (mean - target) / dmean
+        lam -= step
+        if abs(step) < 1e-13:
+            break
+    for i in range(n):
+        p = idx[i]
+        sens[i] = s_max * uniform(seed, stream, p, K_SENS)
+        z[i] = normal(seed, stream, p, K_PLACEBO)
+        u = uniform(seed, stream, p, K_BASELINE)
+        base[i] = pain_min - math.log(1.0 - u * (1.0 - math.exp(-lam * span))) / lam
+        u = uniform(seed, stream, p, K_CYP2D6)
+        cyp[i] = 0 if u < f_pm else (1 if u < f_pm + f_im else (3 if u > 1.0 - f_um else 2))
+        smoke[i] = uniform(seed, stream, p, K_SMOKER) < f_smoke
+    return sens, z, base, cyp, smoke
+
+
+def draw_population(drug: DrugSpec, phys: Physiology, n: int, *, seed: int, stream: int,
+                    start: int = 0, variability: bool = True) -> Population:
+    """Draw patients ``start … start+n−1`` of one stream.
+
+    Parameters
+    ----------
+    variability : bool
+        False gives every patient the typical PK (for mechanism checks and figures).
+    """
+    idx = np.arange(start, start + n, dtype=np.int64)
+    freq = {k: phys.get(f"population.{k}", 0.0) or 0.0 for k in ("cyp2d6_pm", "cyp2d6_im", "cyp2d6_um", "smokers")}
+    sens, z, base, cyp, smoke = _draw_basics(
+        seed, stream, idx, phys["dorsal_horn.s_max"], phys["population.baseline_pain_min"],
+        phys["population.baseline_pain_mean"], freq["cyp2d6_pm"], freq["cyp2d6_im"],
+        freq["cyp2d6_um"], freq["smokers"])
+    th0 = theta(drug)
+    th = np.repeat(th0[None, :], n, axis=0)
+    if variability:
+        s = structure(drug)
+        for j, m in enumerate(drug.moieties):
+            base_j = 4 + _PER_MOIETY * j
+            for name, col, off in (("cl", base_j + _CL, 0), ("v", base_j + _V, 2), ("ka", _KA, 4)):
+                cv = m.variability.get(name)
+                if cv is None or (name == "ka" and j > 0):
+                    continue
+                omega = math.sqrt(math.log1p(cv.value**2))
+                eta = np.array([normal(seed, stream, int(p), K_ETA + 8 * j + off) for p in idx])
+                th[:, col] *= np.exp(omega * eta)
+        mult = np.ones(n)
+        pgx = drug.dosing.pgx
+        for code, key in ((0, "cyp2d6_pm_cl"), (1, "cyp2d6_im_cl"), (3, "cyp2d6_um_cl")):
+            if key in pgx:
+                mult[cyp == code] *= pgx[key].value
+        if "cyp1a2_smoker_cl" in pgx:
+            mult[smoke] *= pgx["cyp1a2_smoker_cl"].value
+        th[:, 4 + _CL] *= mult
+        if s.nonlinear:
+            th[:, 2] *= mult  # Vmax scales like clearance
+    return Population(seed=seed, stream=stream, index=idx, theta=th, sensitivity=sens,
+                      placebo_z=z, baseline=base, cyp2d6=cyp, smoker=smoke)

@@ -1,0 +1,189 @@
+"""The monoamine synapse at the spinal terminals of descending 5-HT and NE neurons.
+
+For each transmitter X (5-HT from the raphe/RVM, NE from the locus coeruleus / A5–A7), the
+extracellular concentration c (nM) obeys
+
+    dc/dt = R·φ − U(c)·(1 − occ) − k_other·c
+
+- ``U(c) = Vmax·c/(Km + c)``: transporter uptake (Michaelis–Menten; the NE terminal uses the
+  first-order limit ``U = k_uptake·c`` because only its clearance rate is identified);
+  ``occ`` is the transporter occupancy from :mod:`painsim.occupancy`;
+- ``k_other``: clearance not through the transporter;
+- ``R``: release at baseline firing, fixed by the baseline steady state (φ = 1, occ = 0,
+  c = c0), so ``R = U(c0) + k_other·c0``;
+- ``φ = r^(−g·(1 − D))``: firing relative to baseline, lowered by somatodendritic
+  autoreceptors (5-HT1A, α2A) as the transmitter ratio ``r = c/c0`` rises — the
+  somatodendritic and terminal compartments share transporter kinetics, so they share r; g is
+  the loop gain (log–log) and D the autoreceptor desensitisation;
+- ``dD/dt = (D∞(r) − D)/τ_d`` with ``D∞ = max(0, 1 − 1/r)`` (phenomenological: desensitisation
+  saturates at modest sustained rises, so firing recovery does not depend on dose, as observed);
+  D stays 0 where the file says the autoreceptor does not desensitise (α2A).
+
+Time scales separate: c relaxes in about a second, PK in hours, D in days. The **reference
+path** integrates c and D as ODEs (stiff); the **fast path** takes c at its quasi-steady state —
+the root of the right-hand side, solved by Newton in log r (one step for first-order uptake) —
+and steps only D. Both use the functions below; they differ only in how they integrate.
+
+All functions are ``@njit`` on a float64 parameter vector (see :func:`synapse_params`).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba as nb
+import numpy as np
+
+from painsim.physiology import Physiology
+
+__all__ = [
+    "P_C0",
+    "SynapseParams",
+    "clearance_time_constant",
+    "desens_target",
+    "firing",
+    "qss_ratio",
+    "release",
+    "rhs_concentration",
+    "single_release_event",
+    "synapse_params",
+]
+
+# parameter vector layout
+P_KM, P_VMAX, P_KOTHER, P_C0, P_GAIN, P_DESENS, P_TAU = 0, 1, 2, 3, 4, 5, 6
+N_PARAMS = 7
+
+SynapseParams = np.ndarray  # float64[N_PARAMS]
+
+
+def synapse_params(phys: Physiology, transmitter: str) -> np.ndarray:
+    """Parameter vector of one transmitter (``"serotonin"`` or ``"norepinephrine"``).
+
+    Units: Km and c0 in nM, Vmax in nM/h (or, for first-order uptake, ``Km = inf`` and
+    ``Vmax = k_uptake`` in 1/h with c in units of c0), k_other 1/h, τ_d h.
+    """
+    p = np.zeros(N_PARAMS)
+    if transmitter == "serotonin":
+        p[P_KM] = phys["serotonin.km"]
+        p[P_VMAX] = phys["serotonin.vmax"]
+        p[P_C0] = phys["serotonin.basal"]
+        p[P_DESENS] = 1.0
+        p[P_TAU] = phys["serotonin.desensitisation_tau"]
+    elif transmitter == "norepinephrine":
+        p[P_KM] = np.inf
+        p[P_VMAX] = phys["norepinephrine.k_uptake"]
+        p[P_C0] = 1.0  # concentrations in units of the (unretrieved) basal level
+        p[P_DESENS] = 1.0 if phys["norepinephrine.desensitisation"] > 0 else 0.0
+        p[P_TAU] = phys.get("norepinephrine.desensitisation_tau", np.inf) or np.inf
+    else:
+        raise ValueError(f"transmitter must be 'serotonin' or 'norepinephrine', got {transmitter!r}")
+    p[P_KOTHER] = phys[f"{transmitter}.k_other"]
+    p[P_GAIN] = phys[f"{transmitter}.feedback_gain"]
+    return p
+
+
+@nb.njit(cache=True, inline="always")
+def _uptake(c, p):
+    if math.isinf(p[P_KM]):
+        return p[P_VMAX] * c
+    return p[P_VMAX] * c / (p[P_KM] + c)
+
+
+@nb.njit(cache=True, inline="always")
+def _duptake(c, p):
+    if math.isinf(p[P_KM]):
+        return p[P_VMAX]
+    return p[P_VMAX] * p[P_KM] / ((p[P_KM] + c) ** 2)
+
+
+@nb.njit(cache=True)
+def release(p):
+    """Release rate at baseline firing R (nM/h): the baseline steady state."""
+    c0 = p[P_C0]
+    return _uptake(c0, p) + p[P_KOTHER] * c0
+
+
+@nb.njit(cache=True)
+def firing(r, d, p):
+    """Firing relative to baseline, φ = r^(−g·(1−D))."""
+    if r <= 0.0:
+        return 1.0
+    return math.exp(-p[P_GAIN] * (1.0 - d) * math.log(r))
+
+
+@nb.njit(cache=True)
+def rhs_concentration(c, occ, d, p):
+    """dc/dt (nM/h) of the full synapse equation."""
+    r = c / p[P_C0]
+    return release(p) * firing(r, d, p) - _uptake(c, p) * (1.0 - occ) - p[P_KOTHER] * c
+
+
+@nb.njit(cache=True)
+def qss_ratio(occ, d, p, r_guess):
+    """Quasi-steady-state ratio r = c/c0: the root of :func:`rhs_concentration`.
+
+    Newton on ``h(u) = ln(R·φ) − ln(U(c)(1−occ) + k_other·c)``, ``u = ln r``; h is strictly
+    decreasing, so the root is unique. First-order uptake: exact after one step.
+    """
+    c0 = p[P_C0]
+    big_r = release(p)
+    g = p[P_GAIN] * (1.0 - d)
+    u = math.log(r_guess) if r_guess > 0.0 else 0.0
+    for _ in range(30):
+        c = c0 * math.exp(u)
+        out = _uptake(c, p) * (1.0 - occ) + p[P_KOTHER] * c
+        h = math.log(big_r) - g * u - math.log(out)
+        dout = (_duptake(c, p) * (1.0 - occ) + p[P_KOTHER]) * c
+        dh = -g - dout / out
+        step = h / dh
+        u -= step
+        if abs(step) < 1e-12:
+            break
+    return math.exp(u)
+
+
+@nb.njit(cache=True)
+def desens_target(r, p):
+    """D∞(r) = max(0, 1 − 1/r) where the autoreceptor desensitises, else 0."""
+    if p[P_DESENS] <= 0.0 or r <= 1.0:
+        return 0.0
+    return 1.0 - 1.0 / r
+
+
+def clearance_time_constant(p: np.ndarray, occ: float) -> float:
+    """Time constant of clearance of a small transient (s): ``1/(U'(c0)(1−occ) + k_other)``.
+
+    Grows as ``1/(1 − occ)`` when the transporter dominates clearance.
+    """
+    k = float(_duptake(p[P_C0], p)) * (1.0 - occ) + p[P_KOTHER]
+    return 3600.0 / k
+
+
+def single_release_event(p: np.ndarray, occ: float, *, amount: float = 10.0,
+                         t_end_s: float = 20.0, n: int = 400) -> tuple[np.ndarray, np.ndarray]:
+    """One release event and its clearance, with firing held at its value (educator figure).
+
+    A pulse raising c by ``amount`` × c0 at t = 0 is cleared by uptake and other clearance; the
+    tonic release is kept at the level that holds the pre-pulse steady state.
+
+    Returns
+    -------
+    t : ndarray
+        Seconds.
+    ratio : ndarray
+        c/c0.
+    """
+    from scipy.integrate import solve_ivp
+
+    c0 = p[P_C0]
+    r_ss = qss_ratio(occ, 0.0, p, 1.0)
+    c_ss = r_ss * c0
+    tonic = _uptake(c_ss, p) * (1.0 - occ) + p[P_KOTHER] * c_ss
+
+    def rhs(_t, y):
+        return [(tonic - _uptake(y[0], p) * (1.0 - occ) - p[P_KOTHER] * y[0]) / 3600.0]
+
+    t = np.linspace(0.0, t_end_s, n)
+    sol = solve_ivp(rhs, (0.0, t_end_s), [c_ss + amount * c0], t_eval=t, method="LSODA",
+                    rtol=1e-9, atol=1e-12 * c0)
+    return t, sol.y[0] / c0

@@ -1,0 +1,111 @@
+"""Every reported outcome of ``models/reported_outcomes.toml`` next to its simulated counterpart.
+
+For each simulatable row, a virtual trial of each listed arm (drug, dose, weeks, condition,
+outcome, design) is run with the same seed; a row listing several arms (a class pool) takes
+their weighted mean responder rate. The verdict says whether the simulated NNT lies inside the
+reported 95 % interval (``inside`` / ``outside``), or, for rows reported without an interval,
+gives the relative difference. Training rows are marked: agreement there is a fit, not a test.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from painsim.calibrate import load_outcomes
+from painsim.calibration import Calibration, load_calibration
+from painsim.library import load_drug
+from painsim.physiology import Physiology, load_physiology
+from painsim.progress import Progress
+from painsim.trial import nnt_with_ci, run_trial
+
+__all__ = ["ValidationRow", "validate"]
+
+
+@dataclass(frozen=True)
+class ValidationRow:
+    """One reported outcome and its simulation."""
+
+    key: str
+    what: str
+    training: bool
+    simulated: bool
+    reported_nnt: float | None
+    reported_ci: tuple[float, float] | None
+    reported_p_drug: float | None
+    reported_p_placebo: float | None
+    sim_nnt: float | None = None
+    sim_ci: tuple[float | None, float | None] = (None, None)
+    sim_p_drug: float | None = None
+    sim_p_placebo: float | None = None
+    verdict: str = ""
+    note: str = ""
+
+    def as_dict(self) -> dict:
+        return {
+            "key": self.key, "what": self.what, "training": self.training, "simulated": self.simulated,
+            "reported_nnt": self.reported_nnt,
+            "reported_nnt_ci_low": None if self.reported_ci is None else self.reported_ci[0],
+            "reported_nnt_ci_high": None if self.reported_ci is None else self.reported_ci[1],
+            "reported_p_drug": self.reported_p_drug, "reported_p_placebo": self.reported_p_placebo,
+            "sim_nnt": self.sim_nnt, "sim_nnt_ci_low": self.sim_ci[0], "sim_nnt_ci_high": self.sim_ci[1],
+            "sim_p_drug": self.sim_p_drug, "sim_p_placebo": self.sim_p_placebo,
+            "verdict": self.verdict, "note": self.note,
+        }
+
+
+def _verdict(row: dict, sim_nnt: float | None, sim_pl: float) -> str:
+    if row.get("placebo_only"):
+        rep = row.get("p_placebo")
+        if rep is None:
+            return "no reported rate"
+        return f"placebo {sim_pl:.0%} vs {rep:.0%} ({(sim_pl - rep) * 100:+.1f} pp)"
+    rep, ci = row.get("nnt"), row.get("nnt_ci")
+    if sim_nnt is None:
+        return "outside (simulated drug not better than placebo)" if ci else "simulated drug not better than placebo"
+    if ci is not None:
+        return "inside" if ci[0] <= sim_nnt <= ci[1] else "outside"
+    if rep is not None:
+        return f"no interval reported ({(sim_nnt / rep - 1) * 100:+.0f} %)"
+    return "nothing reported to compare"
+
+
+def validate(*, n_per_arm: int = 2000, seed: int = 7, phys: Physiology | None = None,
+             cal: Calibration | None = None, quiet: bool = True, keys: list[str] | None = None
+             ) -> list[ValidationRow]:
+    """Simulate every reported outcome (or those in ``keys``)."""
+    phys = load_physiology() if phys is None else phys
+    cal = load_calibration() if cal is None else cal
+    rows = [r for r in load_outcomes() if keys is None or r["key"] in keys]
+    out: list[ValidationRow] = []
+    with Progress(len(rows), "validate", enabled=not quiet, unit="rows") as bar:
+        for r in rows:
+            base = dict(key=r["key"], what=r["what"], training=bool(r.get("training", False)),
+                        simulated=bool(r.get("simulate", False)), reported_nnt=r.get("nnt"),
+                        reported_ci=tuple(r["nnt_ci"]) if "nnt_ci" in r else None,
+                        reported_p_drug=r.get("p_drug"), reported_p_placebo=r.get("p_placebo"),
+                        note=r.get("note", r.get("reason", "")))
+            if not r.get("simulate"):
+                out.append(ValidationRow(**base, verdict="not simulated: " + r["reason"]))
+                bar.update()
+                continue
+            arms = r.get("arms") or [{"drug": "duloxetine", "dose_mg_per_day": 60.0, "weight": 1.0}]
+            tot = sum(a["weight"] for a in arms)
+            p_drug = 0.0
+            p_pl = None
+            for a in arms:
+                res = run_trial(load_drug(a["drug"]), a["dose_mg_per_day"], r["weeks"], n_per_arm=n_per_arm,
+                                seed=seed, outcome=r["outcome"], condition=r["condition"],
+                                placebo_response=r.get("placebo_response"), design=r.get("design", "parallel"),
+                                phys=phys, cal=cal)
+                p_drug += a["weight"] * res.p_drug / tot
+                p_pl = res.p_placebo
+            k1, k2 = round(p_drug * n_per_arm), round(p_pl * n_per_arm)
+            nnt, lo, hi = nnt_with_ci(k1, n_per_arm, k2, n_per_arm)
+            if r.get("placebo_only"):
+                nnt, lo, hi, p_drug = None, None, None, float("nan")
+            out.append(ValidationRow(**base, sim_nnt=nnt, sim_ci=(lo, hi),
+                                     sim_p_drug=None if math.isnan(p_drug) else p_drug, sim_p_placebo=p_pl,
+                                     verdict=_verdict(r, nnt, p_pl)))
+            bar.update(note=r["key"][:30])
+    return out

@@ -1,0 +1,97 @@
+"""Virtual patients (seeded, counter-based) and trial statistics."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from painsim.library import load_drug
+from painsim.physiology import load_physiology
+from painsim.population import draw_population, normal, uniform
+from painsim.trial import newcombe_interval, nnt_with_ci, placebo_mu, run_trial, wilson_interval
+
+PHYS = load_physiology()
+
+
+def test_counter_based_draws_depend_only_on_their_keys():
+    a = uniform(1, 2, 3, 4)
+    assert a == uniform(1, 2, 3, 4)
+    assert len({uniform(1, 2, 3, k) for k in range(100)}) == 100
+    assert uniform(1, 2, 3, 4) != uniform(1, 1, 3, 4)
+    z = np.array([normal(7, 1, i, 0) for i in range(20000)])
+    assert abs(z.mean()) < 0.03 and abs(z.std() - 1) < 0.03
+
+
+def test_patient_is_the_same_whatever_population_size_or_chunk():
+    dlx = load_drug("duloxetine")
+    big = draw_population(dlx, PHYS, 100, seed=5, stream=1)
+    part = draw_population(dlx, PHYS, 10, seed=5, stream=1, start=40)
+    np.testing.assert_array_equal(big.theta[40:50], part.theta)
+    np.testing.assert_array_equal(big.sensitivity[40:50], part.sensitivity)
+    np.testing.assert_array_equal(big.placebo_z[40:50], part.placebo_z)
+
+
+def test_population_distributions():
+    pop = draw_population(load_drug("venlafaxine"), PHYS, 20000, seed=1, stream=1)
+    assert pop.baseline.min() >= 4.0 and pop.baseline.max() <= 10.0
+    assert pop.baseline.mean() == pytest.approx(5.9, abs=0.05)  # Goldstein 2005 mean
+    assert 0.0 <= pop.sensitivity.min() and pop.sensitivity.max() <= 1.0
+    assert (pop.cyp2d6 == 0).mean() == pytest.approx(0.0496, abs=0.005)
+    assert pop.smoker.mean() == pytest.approx(0.154, abs=0.01)
+    cl = pop.theta[:, 4]
+    assert np.std(np.log(cl[pop.cyp2d6 == 2])) > 0.1  # variability applied
+
+
+def test_wilson_and_newcombe_reference_values():
+    # Newcombe 1998, Table II example (method 10): 56/70 vs 48/80 -> 0.0524 to 0.3339
+    lo, hi = newcombe_interval(56, 70, 48, 80)
+    assert lo == pytest.approx(0.0524, abs=5e-4) and hi == pytest.approx(0.3339, abs=5e-4)
+    lo, hi = wilson_interval(0, 10)
+    assert lo == 0.0 and hi == pytest.approx(0.2775, abs=5e-4)
+
+
+def test_nnt_conventions():
+    nnt, lo, hi = nnt_with_ci(50, 100, 45, 100)  # difference not significant
+    assert nnt == pytest.approx(20.0) and lo is None and hi is None
+    nnt, lo, hi = nnt_with_ci(40, 100, 45, 100)  # drug worse
+    assert nnt is None and lo is None and hi is None
+    nnt, lo, hi = nnt_with_ci(445, 1000, 257, 1000)
+    assert lo < nnt < hi
+
+
+def test_placebo_arm_hits_its_target():
+    from painsim.calibration import load_calibration
+
+    cal = load_calibration()
+    mu = placebo_mu(0.25, 0.5, 12, cal)
+    assert np.isfinite(mu)
+    res = run_trial(load_drug("duloxetine"), 60, 12, n_per_arm=20000, seed=11)
+    assert res.p_placebo == pytest.approx(0.25, abs=0.01)
+    res = run_trial(load_drug("duloxetine"), 60, 8, n_per_arm=20000, seed=11, outcome="30pct",
+                    placebo_response=0.4)
+    assert res.p_placebo == pytest.approx(0.40, abs=0.01)
+
+
+def test_trial_is_reproducible_and_prefix_stable():
+    dlx = load_drug("duloxetine")
+    a = run_trial(dlx, 60, 4, n_per_arm=300, seed=3)
+    b = run_trial(dlx, 60, 4, n_per_arm=300, seed=3)
+    c = run_trial(dlx, 60, 4, n_per_arm=600, seed=3)
+    assert a.to_dict() == b.to_dict()
+    np.testing.assert_allclose(c.pain_drug[:300], a.pain_drug)
+
+
+def test_crossover_and_adherence_run():
+    dlx = load_drug("duloxetine")
+    x = run_trial(dlx, 60, 4, n_per_arm=300, seed=3, design="crossover", outcome="30pct")
+    assert x.design == "crossover" and 0 <= x.p_placebo <= x.p_drug <= 1
+    full = run_trial(dlx, 60, 4, n_per_arm=400, seed=3)
+    poor = run_trial(dlx, 60, 4, n_per_arm=400, seed=3, p_miss=0.5)
+    assert poor.p_drug < full.p_drug
+
+
+@pytest.mark.parametrize("kwargs", [dict(outcome="70pct"), dict(condition="migraine"), dict(design="n-of-1"),
+                                    dict(placebo_response=1.5), dict(n_per_arm=0)])
+def test_trial_rejects_bad_arguments(kwargs):
+    with pytest.raises(ValueError):
+        run_trial(load_drug("duloxetine"), 60, 4, **kwargs)

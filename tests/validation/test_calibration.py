@@ -1,0 +1,46 @@
+"""The shipped calibration is exactly what `painsim calibrate` produces, from the training set only."""
+
+from __future__ import annotations
+
+import pytest
+
+from painsim.calibrate import _Scenarios, calibrate, load_outcomes, objective, training_targets
+from painsim.calibration import PARAMETERS, load_calibration
+from painsim.library import models_dir
+from painsim.physiology import load_physiology
+
+pytestmark = pytest.mark.validation
+
+
+def _shipped() -> dict:
+    import tomllib
+
+    with open(models_dir() / "calibration.toml", "rb") as fh:
+        return tomllib.load(fh)
+
+
+def test_calibration_used_the_training_set_only():
+    rows = load_outcomes()
+    targets = training_targets(rows)  # raises if the training rows changed
+    assert set(_shipped()["data_keys"]) == {t.key.split(":")[0] for t in targets}
+    # the validation rows (overlapping meta-analyses of the same trials) are not training rows
+    assert all(not r.get("training") for r in rows if r["key"].startswith(("kajdasz", "quilici", "nice", "fda")))
+
+
+def test_shipped_objective_reproduces_at_shipped_parameters():
+    doc = _shipped()
+    cal = load_calibration()
+    rows = load_outcomes()
+    targets = training_targets(rows)
+    sc = _Scenarios(load_physiology(), doc["n_per_drug"], doc["seed"], rows)
+    assert objective(sc, cal, targets) == pytest.approx(doc["objective_value"], rel=1e-6)
+    assert set(PARAMETERS) == set(doc["parameters"])
+
+
+@pytest.mark.slow
+def test_calibrate_reproduces_shipped_file():
+    doc = calibrate()
+    shipped = _shipped()
+    for name in PARAMETERS:
+        assert doc["parameters"][name]["value"] == pytest.approx(shipped["parameters"][name]["value"], rel=1e-6)
+    assert doc["objective_value"] == pytest.approx(shipped["objective_value"], rel=1e-6)
