@@ -43,7 +43,7 @@ from painsim.library import load_drug, models_dir
 from painsim.physiology import Physiology, load_physiology
 from painsim.population import ARM_DRUG, draw_population
 from painsim.simulate import HOURS_PER_WEEK
-from painsim.trial import OUTCOMES, drug_courses, placebo_mu
+from painsim.trial import OUTCOMES, PLACEBO_REFERENCE_WEEKS, drug_courses, placebo_mu
 
 __all__ = ["CALIBRATION_SEED", "N_PER_DRUG", "Target", "calibrate", "load_outcomes", "objective"]
 
@@ -179,13 +179,13 @@ def simulate_targets(sc: _Scenarios, cal: Calibration, targets: list[Target]) ->
     phys = sc.phys
 
     def arm_rate(row: dict, week: int | None = None, threshold: float | None = None,
-                 placebo_ctx: tuple[float, float] | None = None) -> tuple[float, float]:
+                 placebo_ctx: tuple[float, float, float] | None = None) -> tuple[float, float]:
         weeks = row["weeks"]
         thr = OUTCOMES[row["outcome"]] if threshold is None else threshold
         if placebo_ctx is None:
-            placebo_ctx = ((row["placebo_response"], OUTCOMES[row["outcome"]]) if "placebo_response" in row
-                           else (phys[f"placebo.{row['condition']}"], 0.5))
-        mu = placebo_mu(placebo_ctx[0], placebo_ctx[1], weeks, cal)
+            placebo_ctx = ((row["placebo_response"], OUTCOMES[row["outcome"]], weeks) if "placebo_response" in row
+                           else (phys[f"placebo.{row['condition']}"], 0.5, PLACEBO_REFERENCE_WEEKS))
+        mu = placebo_mu(*placebo_ctx, cal)
         w = weeks if week is None else week
         tot = sum(a["weight"] for a in row["arms"])
         p_drug = sum(a["weight"] * _expected_rate(inh[(a["drug"], a["dose_mg_per_day"], weeks)][w],
@@ -197,7 +197,8 @@ def simulate_targets(sc: _Scenarios, cal: Calibration, targets: list[Target]) ->
         return p_drug, p_pl
 
     rows = sc.rows
-    lunn_ctx = (rows["lunn2014_dlx60_dpn_50"]["placebo_response"], 0.5)
+    lunn = rows["lunn2014_dlx60_dpn_50"]
+    lunn_ctx = (lunn["placebo_response"], 0.5, lunn["weeks"])
     out = {}
     for t in targets:
         if t.kind == "arm":

@@ -8,9 +8,10 @@ Pain of patient *i* at week *w* (weekly mean of the 0–10 daily ratings)::
   (0 in the placebo arm);
 - ``P_i(w) = expit(μ + σ_p·z_i) · (1 − e^{−w/τ_p})``: the placebo response (expectation,
   regression to the mean, natural course), the same distribution in both arms; σ_p and τ_p are
-  calibrated, μ is set so that the placebo arm's expected responder fraction at the end of the
-  trial equals the condition's published value (``models/physiology.toml`` [placebo]) or the
-  value the user gives (``placebo_response``);
+  calibrated, μ is set so that the placebo arm's expected ≥ 50 % responder fraction at week 12
+  equals the condition's published value (``models/physiology.toml`` [placebo], from 8–12-week
+  trials), or so that its responder fraction for the chosen outcome at the end of the trial
+  equals the value the user gives (``placebo_response``);
 - responders: a reduction from baseline of ≥ 50 % ("substantial") or ≥ 30 % ("moderate",
   IMMPACT; Dworkin 2008), at the last week.
 
@@ -28,6 +29,7 @@ the periods as if parallel, as the pooled NNTs do.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -48,10 +50,15 @@ __all__ = [
     "nnt_with_ci",
     "placebo_mu",
     "run_trial",
+    "trial_placebo_mu",
     "wilson_interval",
 ]
 
 OUTCOMES = {"50pct": 0.5, "30pct": 0.3}
+#: the condition placebo rates (physiology [placebo]) come from parallel trials of 8-12 weeks
+#: (Frisaldi 2024, Duarte 2022; Arakawa 2015 >= 4 weeks): they set the placebo arm at week 12,
+#: and shorter trials get the smaller response the build-up time constant gives
+PLACEBO_REFERENCE_WEEKS = 12
 CONDITIONS = ("dpn", "phn", "central", "mixed")
 Z95 = 1.959963984540054
 
@@ -117,6 +124,15 @@ def placebo_mu(target: float, threshold: float, weeks: float, cal: Calibration) 
     return float(logit(q) - cal.sigma_p * ndtri(1.0 - target))
 
 
+def trial_placebo_mu(phys: Physiology, cal: Calibration, *, condition: str, outcome: str, weeks: float,
+                     placebo_response: float | None = None) -> float:
+    """μ of a trial's placebo response: the user's ``placebo_response`` for ``outcome`` at the end
+    of the trial, or else the condition's ≥ 50 % rate at :data:`PLACEBO_REFERENCE_WEEKS`."""
+    if placebo_response is not None:
+        return placebo_mu(placebo_response, OUTCOMES[outcome], weeks, cal)
+    return placebo_mu(phys[f"placebo.{condition}"], OUTCOMES["50pct"], PLACEBO_REFERENCE_WEEKS, cal)
+
+
 def placebo_response(z: np.ndarray, mu: float, weeks: np.ndarray, cal: Calibration) -> np.ndarray:
     """P_i(w), shape (n, len(weeks))."""
     e = 1.0 - np.exp(-np.asarray(weeks, dtype=float) / cal.tau_p)
@@ -167,20 +183,42 @@ class TrialResult:
 def drug_courses(drug: DrugSpec, mg_per_day: float, weeks: int, pop: Population, *,
                  phys: Physiology, cal: Calibration, titration: tuple[tuple[float, float], ...] = (),
                  p_miss: float = 0.0, interval: float | None = None,
-                 record_windows: tuple[tuple[float, float], ...] = ()) -> Courses:
-    """Weekly inhibition etc. of the drug arm's patients (fast path)."""
+                 record_windows: tuple[tuple[float, float], ...] = (),
+                 progress: Callable[[int], None] | None = None, chunk: int = 50_000) -> Courses:
+    """Weekly inhibition etc. of the drug arm's patients (fast path).
+
+    With ``progress``, the patients run in chunks of ``chunk`` and ``progress(n_done)`` is called
+    after each (patients are independent, so chunking does not change any result).
+    """
     tau = drug.dosing.interval.value if interval is None else interval
     reg = Regimen.daily(mg_per_day, days=7 * weeks, interval=tau, titration=titration)
     ch = chain(drug, phys, cal)
-    return run_fast(ch, pop.theta, reg, weeks, index=pop.index, seed=pop.seed, stream=pop.stream,
-                    p_miss=p_miss, record_windows=record_windows)
+    if progress is None or pop.size <= chunk:
+        out = run_fast(ch, pop.theta, reg, weeks, index=pop.index, seed=pop.seed, stream=pop.stream,
+                       p_miss=p_miss, record_windows=record_windows)
+        if progress is not None:
+            progress(pop.size)
+        return out
+    parts = []
+    for a in range(0, pop.size, chunk):
+        b = min(a + chunk, pop.size)
+        parts.append(run_fast(ch, pop.theta[a:b], reg, weeks, index=pop.index[a:b], seed=pop.seed,
+                              stream=pop.stream, p_miss=p_miss, record_windows=record_windows))
+        progress(b - a)
+    fields = ("inhibition", "occ_sert", "occ_net", "r_5ht", "r_ne")
+    merged = {f: np.concatenate([getattr(c, f) for c in parts]) for f in fields}
+    if record_windows:
+        merged["recorded"] = np.concatenate([c.recorded for c in parts])
+        merged["recorded_t"] = parts[0].recorded_t
+    return Courses(**merged)
 
 
 def run_trial(drug: DrugSpec, mg_per_day: float, weeks: int, *, n_per_arm: int = 500, seed: int = 1,
               outcome: str = "50pct", condition: str = "dpn", placebo_response: float | None = None,
               design: str = "parallel", titration: tuple[tuple[float, float], ...] = (),
               p_miss: float = 0.0, phys: Physiology | None = None, cal: Calibration | None = None,
-              variability: bool = True, keep_courses: bool = False) -> TrialResult:
+              variability: bool = True, keep_courses: bool = False,
+              progress: Callable[[int], None] | None = None) -> TrialResult:
     """Run one virtual placebo-controlled trial.
 
     Parameters
@@ -198,11 +236,14 @@ def run_trial(drug: DrugSpec, mg_per_day: float, weeks: int, *, n_per_arm: int =
     condition : {"dpn", "phn", "central", "mixed"}
         Sets the placebo arm's expected ≥ 50 % responder fraction (Frisaldi 2024; Arakawa 2015).
     placebo_response : float, optional
-        Overrides it: the placebo arm's expected responder fraction for ``outcome``.
+        Overrides it: the placebo arm's expected responder fraction for ``outcome`` at the end of
+        the trial.
     design : {"parallel", "crossover"}
     titration : tuple of (day, mg_per_day)
     p_miss : float
         Probability that a dose is missed.
+    progress : callable, optional
+        Called with the number of drug-arm patients just finished (for a progress bar).
     """
     if outcome not in OUTCOMES:
         raise ValueError(f"outcome must be one of {', '.join(OUTCOMES)}, got {outcome!r}")
@@ -218,16 +259,14 @@ def run_trial(drug: DrugSpec, mg_per_day: float, weeks: int, *, n_per_arm: int =
     phys = load_physiology() if phys is None else phys
     cal = load_calibration() if cal is None else cal
     threshold = OUTCOMES[outcome]
-    if placebo_response is not None:
-        target, target_threshold = placebo_response, threshold
-    else:
-        target, target_threshold = phys[f"placebo.{condition}"], OUTCOMES["50pct"]
-    mu = placebo_mu(target, target_threshold, weeks, cal)
+    target = phys[f"placebo.{condition}"] if placebo_response is None else placebo_response
+    mu = trial_placebo_mu(phys, cal, condition=condition, outcome=outcome, weeks=weeks,
+                          placebo_response=placebo_response)
     week_idx = np.arange(1, weeks + 1, dtype=float)
 
     drug_pop = draw_population(drug, phys, n_per_arm, seed=seed, stream=ARM_DRUG, variability=variability)
     courses = drug_courses(drug, mg_per_day, weeks, drug_pop, phys=phys, cal=cal, titration=titration,
-                           p_miss=p_miss)
+                           p_miss=p_miss, progress=progress)
     if design == "parallel":
         pl_pop = draw_population(drug, phys, n_per_arm, seed=seed, stream=ARM_PLACEBO, variability=False)
     else:

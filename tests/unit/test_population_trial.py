@@ -95,3 +95,17 @@ def test_crossover_and_adherence_run():
 def test_trial_rejects_bad_arguments(kwargs):
     with pytest.raises(ValueError):
         run_trial(load_drug("duloxetine"), 60, 4, **kwargs)
+
+
+def test_chunked_courses_with_progress_equal_unchunked():
+    from painsim.calibration import load_calibration
+    from painsim.population import ARM_DRUG
+    from painsim.trial import drug_courses
+
+    drug = load_drug("venlafaxine")
+    pop = draw_population(drug, PHYS, 25, seed=4, stream=ARM_DRUG)
+    done = []
+    whole = drug_courses(drug, 150, 3, pop, phys=PHYS, cal=load_calibration())
+    parts = drug_courses(drug, 150, 3, pop, phys=PHYS, cal=load_calibration(), progress=done.append, chunk=7)
+    assert done == [7, 7, 7, 4]
+    np.testing.assert_array_equal(whole.inhibition, parts.inhibition)
