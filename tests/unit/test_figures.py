@@ -8,10 +8,10 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import pytest  # noqa: E402
+import pytest
 
-from painsim import figures  # noqa: E402
-from painsim.validate import validate  # noqa: E402
+from painsim import figures
+from painsim.validate import validate
 
 UNIT = re.compile(r"\(.+\)")
 

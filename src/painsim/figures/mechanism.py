@@ -54,13 +54,16 @@ def mechanism_schematic():
     # dorsal horn
     _box(ax, 0.05, 0.05, 0.90, 0.33, "", "#F4F4F4")
     ax.text(0.07, 0.35, "spinal dorsal horn", fontsize=8, style="italic")
-    _box(ax, 0.08, 0.15, 0.20, 0.09, "primary afferent\n(C fibre, amplified in\nneuropathic pain)", "#DDDDFF", fontsize=7)
+    _box(ax, 0.08, 0.15, 0.20, 0.09, "primary afferent\n(C fibre, amplified in\nneuropathic pain)", "#DDDDFF",
+         fontsize=7)
     _box(ax, 0.70, 0.15, 0.22, 0.09, "projection neuron\n→ brain (pain)", "#FFD6D6", fontsize=7)
     _arrow(ax, 0.28, 0.195, 0.70, 0.195, PALETTE["vermillion"], text="glutamate, substance P", lw=2.0)
     _box(ax, 0.30, 0.27, 0.14, 0.07, "5-HT terminal\nSERT", "#FCE3B6", fontsize=7)
     _box(ax, 0.56, 0.27, 0.14, 0.07, "NE terminal\nNET", "#C7EBDD", fontsize=7)
-    ax.text(0.36, 0.24, "5-HT1/7 inhibit\n5-HT3 facilitate", fontsize=6.5, color=PALETTE["orange"], ha="center", va="top")
-    ax.text(0.62, 0.24, "α2 inhibit (pre- and\npostsynaptic)", fontsize=6.5, color=PALETTE["green"], ha="center", va="top")
+    ax.text(0.36, 0.24, "5-HT1/7 inhibit\n5-HT3 facilitate", fontsize=6.5, color=PALETTE["orange"],
+            ha="center", va="top")
+    ax.text(0.62, 0.24, "α2 inhibit (pre- and\npostsynaptic)", fontsize=6.5, color=PALETTE["green"],
+            ha="center", va="top")
     # drug
     _box(ax, 0.40, 0.48, 0.20, 0.08, "reuptake inhibitor\nblocks SERT / NET", "#FFFFFF")
     _arrow(ax, 0.45, 0.48, 0.38, 0.34, PALETTE["blue"], style="-[", lw=1.4)
