@@ -305,8 +305,7 @@ def _atomic_write(path: Path, text: str) -> None:
 
 def cmd_reproduce(args: argparse.Namespace) -> int:
     """The main job: drug table, steady-state PK/occupancy of every drug, the validation table of
-    every reported outcome, and the calibration summary (figures and the report page join them as
-    they are built)."""
+    every reported outcome, the mechanism-claims table, the flagship figures and report.html."""
     import csv
     import io
 
@@ -352,11 +351,37 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     sim = [r for r in rows if r.simulated and r.reported_ci is not None]
     val = [r for r in sim if not r.training]
     cal = load_calibration()
-    print(f"\nvalidation: {sum(r.verdict == 'inside' for r in sim)} of {len(sim)} simulated outcomes inside "
-          f"the reported interval ({sum(r.verdict == 'inside' for r in val)} of {len(val)} validation rows); "
-          f"calibration w_NE {cal.w_ne:.3g}, w_5HT {cal.w_5ht:.3g}, sigma_p {cal.sigma_p:.3g}, "
-          f"tau_p {cal.tau_p:.3g} weeks")
-    print(f"wrote {out / 'steady_state.csv'}, {out / 'drugs.json'} and {out / 'validation.csv'}")
+    summary = (f"{sum(r.verdict == 'inside' for r in sim)} of {len(sim)} simulated outcomes lie inside the reported "
+               f"interval ({sum(r.verdict == 'inside' for r in val)} of {len(val)} validation rows); calibration "
+               f"w_NE {cal.w_ne:.3g}, w_5HT {cal.w_5ht:.3g}, sigma_p {cal.sigma_p:.3g}, tau_p {cal.tau_p:.3g} weeks")
+    print(f"\nvalidation: {summary}")
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from painsim.figures.style import save
+    from painsim.report import _svg, claims, flagship_figures, flagship_sensitivity, write_report
+
+    sens = flagship_sensitivity(quiet=args.quiet)
+    specs = flagship_figures(n_patients=n, validation_rows=rows, sensitivity=sens)
+    fig_dir = out / "figures"
+    rendered = []
+    with Progress(len(specs), "figures", enabled=not args.quiet, unit="figures") as bar:
+        for spec in specs:
+            fig = spec.make()
+            save(fig, fig_dir / spec.stem)
+            rendered.append((spec, _svg(fig)))
+            plt.close(fig)
+            bar.update(note=spec.stem)
+    claim_rows = claims(n_per_arm=n)
+    report = write_report(out, figures_svg=rendered, claim_rows=claim_rows, validation_rows=rows, summary=summary)
+    lines = ["claim,experiment,evidence,supported"] + [
+        ",".join('"' + str(x).replace('"', "'") + '"' for x in (c.claim, c.experiment, c.evidence, c.supported))
+        for c in claim_rows]
+    _atomic_write(out / "claims.csv", "\n".join(lines) + "\n")
+    print(f"wrote {len(specs)} figures to {fig_dir}, {out / 'validation.csv'}, {out / 'claims.csv'} and {report}")
     return 0
 
 
