@@ -1039,6 +1039,19 @@ def _file_sha256(path: str | os.PathLike[str] | None) -> str:
         return ""
 
 
+def _shown_path(path: str | os.PathLike[str] | None) -> str:
+    """A model file's path as provenance: ``models/…`` for the shipped library (wherever the package
+    is installed, so that the same sweep gives identical attributes from a checkout or a wheel);
+    absolute otherwise. The files are identified by their sha256 next to it."""
+    if not path:
+        return ""
+    p = Path(path).resolve()
+    try:
+        return str(Path("models") / p.relative_to(models_dir().resolve()))
+    except ValueError:
+        return str(p)
+
+
 def _provenance(ctx: _Context) -> dict[str, Any]:
     """Flat provenance attributes (strings and numbers: they survive zarr and netCDF)."""
     from painsim import __version__
@@ -1065,16 +1078,16 @@ def _provenance(ctx: _Context) -> dict[str, Any]:
         "placebo_outcome": exp.placebo_outcome,
         "missed_doses": exp.missed_doses,
         "variability": int(exp.variability),
-        "physiology_file": ctx.phys.path,
+        "physiology_file": _shown_path(ctx.phys.path),
         "physiology_sha256": ctx.phys.sha256 or _file_sha256(ctx.phys.path),
-        "calibration_file": ctx.cal.path,
+        "calibration_file": _shown_path(ctx.cal.path),
         "calibration_sha256": _file_sha256(ctx.cal.path),
         "occupancy_fit_sha256": _file_sha256(models_dir() / "occupancy_fit.toml"),
     }
     for k in CALIBRATION_PARAMETERS:
         attrs[f"calibration_{k}"] = float(getattr(ctx.cal, k))
     for name, d in ctx.drugs.items():
-        attrs[f"drug_file_{name}"] = d.path
+        attrs[f"drug_file_{name}"] = _shown_path(d.path)
         attrs[f"drug_sha256_{name}"] = d.sha256
     for d in ctx.exp.drugs:
         if d.titration:
