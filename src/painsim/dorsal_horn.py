@@ -8,8 +8,8 @@ change from baseline:
   the basal spinal NE level was retrievable; NE is a low-potency full agonist at α2A (Jasper
   1998), so activation is taken in its linear range and its scale goes into the weight w_NE.
   (A saturating ``H(r/K) − H(1/K)`` with K calibrated was tried: the fit improved only from 16.44
-  to 16.07, K ran to its degenerate limit and the 60-vs-120 mg duloxetine contrast did not move,
-  so the simpler form stays);
+  to 16.07 in that version of the fit, K ran to its degenerate limit and the 60-vs-120 mg
+  duloxetine contrast did not move, so the simpler form stays);
 - 5-HT at the inhibitory pool (5-HT1A/1B/1D/7): ``ΔA_inh = H(r·c0/EC50_inh) − H(c0/EC50_inh)``;
 - 5-HT at the facilitatory pool (5-HT3): ``ΔA_fac`` likewise with its EC50 and Hill exponent.
   With nanomolar inhibitory and micromolar facilitatory potencies, the inhibitory pool is
@@ -31,6 +31,7 @@ import numba as nb
 import numpy as np
 
 from painsim.physiology import Physiology
+from painsim.vmath import pow_libm
 
 __all__ = ["DH_SIZE", "activation_changes", "dorsal_horn_params", "inhibition", "saturate", "transmission"]
 
@@ -55,7 +56,7 @@ def dorsal_horn_params(phys: Physiology, w_ne: float, w_5ht: float) -> np.ndarra
 
 @nb.njit(cache=True, inline="always")
 def _hill(x, n):
-    xn = x ** n
+    xn = pow_libm(x, n)
     return xn / (1.0 + xn)
 
 

@@ -40,6 +40,7 @@ from painsim.synapse import (
     rhs_concentration,
     synapse_params,
 )
+from painsim.vmath import pow_libm
 
 __all__ = [
     "HOURS_PER_WEEK",
@@ -132,24 +133,44 @@ def dose_grid(dose_times: np.ndarray, t_end: float) -> tuple[np.ndarray, np.ndar
     return t, step_index.astype(np.int64), hs, dose_node
 
 
+@nb.njit(cache=True, inline="always")
+def _occ_term(c, ec50, hill):
+    """One moiety's (C/EC50)^n in the occupancy sum (0 if absent or not binding)."""
+    if c > 0.0 and ec50 < np.inf:
+        return pow_libm(c / ec50, hill)
+    return 0.0
+
+
+@nb.njit(cache=True, inline="always")
+def _occ_from_sum(s, emax):
+    """Occupancy Emax·S/(1 + S) from the sum S of :func:`_occ_term` over moieties."""
+    return emax * s / (1.0 + s)
+
+
 @nb.njit(cache=True)
 def _occ(conc, row):
+    """Occupancy of one transporter (``row`` = [emax, ec50..., hill...]), see
+    :mod:`painsim.occupancy`; split into :func:`_occ_term` and :func:`_occ_from_sum` so that the
+    population kernel evaluates the same formula for a batch of patients."""
     m = conc.shape[0]
-    emax = row[0]
     s = 0.0
     for j in range(m):
-        ec50 = row[1 + j]
-        if conc[j] > 0.0 and ec50 < np.inf:
-            s += (conc[j] / ec50) ** row[1 + m + j]
-    return emax * s / (1.0 + s)
+        s += _occ_term(conc[j], row[1 + j], row[1 + m + j])
+    return _occ_from_sum(s, row[0])
+
+
+@nb.njit(cache=True, inline="always")
+def _mm_elimination(amount, v0, vmax, km):
+    """Michaelis–Menten elimination of the parent, mg/h, at central amount ``amount`` (mg)."""
+    conc = MG_PER_L_TO_NG_PER_ML * max(amount, 0.0) / v0
+    return vmax * conc / (km + conc)
 
 
 @nb.njit(cache=True)
 def _pk_rhs(x, a, c0, v0, vmax, km):
     dx = a @ x
     if vmax > 0.0:
-        conc = MG_PER_L_TO_NG_PER_ML * max(x[c0], 0.0) / v0
-        dx[c0] -= vmax * conc / (km + conc)
+        dx[c0] -= _mm_elimination(x[c0], v0, vmax, km)
     return dx
 
 
