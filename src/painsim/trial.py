@@ -93,7 +93,7 @@ def nnt_with_ci(k1: int, n1: int, k2: int, n2: int) -> tuple[float | None, float
     --------
     >>> nnt, lo, hi = nnt_with_ci(445, 1000, 257, 1000)
     >>> round(nnt, 2), round(lo, 2), round(hi, 2)
-    (5.32, 4.3, 6.97)
+    (5.32, 4.38, 6.82)
     """
     d = k1 / n1 - k2 / n2
     nnt = 1.0 / d if d > 0 else None
