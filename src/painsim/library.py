@@ -624,6 +624,17 @@ def _dosing(ctx: _Ctx, raw: Any) -> DosingSpec:
                       pgx=pgx, notes=raw.get("notes"))
 
 
+def _read_toml(ctx: _Ctx, path: Path) -> tuple[bytes, dict]:
+    """The bytes (for the file's hash) and the parsed document of a model file."""
+    try:
+        data = path.read_bytes()
+        return data, tomllib.loads(data.decode("utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ctx.fail("syntax", f"not valid TOML ({exc})") from None
+    except OSError as exc:
+        raise ctx.fail("file", f"cannot read ({exc.strerror})") from None
+
+
 def parse_drug_file(path: Path, bib: frozenset[str] | None = None) -> DrugSpec:
     """Parse and validate one drug file.
 
@@ -633,13 +644,7 @@ def parse_drug_file(path: Path, bib: frozenset[str] | None = None) -> DrugSpec:
         Naming the file, the field and what was expected.
     """
     ctx = _Ctx(path, bibliography() if bib is None else bib)
-    try:
-        data = path.read_bytes()
-        doc = tomllib.loads(data.decode("utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ctx.fail("syntax", f"not valid TOML ({exc})") from None
-    except OSError as exc:
-        raise ctx.fail("file", f"cannot read ({exc.strerror})") from None
+    data, doc = _read_toml(ctx, path)
     _check_keys(ctx, "top level", doc, {"dialect", "drug", "dosing", "moieties"},
                 {"dialect", "drug", "dosing", "moieties"})
     if doc["dialect"] != DIALECT:

@@ -8,13 +8,21 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from painsim.library import ModelFileError, Value, _check_keys, _Ctx, _value, bibliography, models_dir
+from painsim.library import (
+    ModelFileError,
+    Value,
+    _check_keys,
+    _Ctx,
+    _read_toml,
+    _value,
+    bibliography,
+    models_dir,
+)
 
 __all__ = ["SCHEMA", "Physiology", "load_physiology"]
 
@@ -94,13 +102,7 @@ class Physiology:
 def parse_physiology(path: Path, bib: frozenset[str] | None = None) -> Physiology:
     """Parse and validate a physiology file (raises :class:`ModelFileError`)."""
     ctx = _Ctx(path, bibliography() if bib is None else bib)
-    try:
-        data = path.read_bytes()
-        doc = tomllib.loads(data.decode("utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ctx.fail("syntax", f"not valid TOML ({exc})") from None
-    except OSError as exc:
-        raise ctx.fail("file", f"cannot read ({exc.strerror})") from None
+    data, doc = _read_toml(ctx, path)
     _check_keys(ctx, "top level", doc, {"dialect", *SCHEMA}, {"dialect", *_REQUIRED})
     if doc["dialect"] != DIALECT:
         raise ctx.fail("dialect", f"expected {DIALECT!r}, got {doc['dialect']!r}")

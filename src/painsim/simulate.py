@@ -36,8 +36,8 @@ from painsim.synapse import (
     P_C0,
     P_TAU,
     desens_target,
-    qss_ratio,
     rhs_concentration,
+    slow_step,
     synapse_params,
 )
 from painsim.vmath import pow_libm
@@ -241,15 +241,7 @@ def _one_patient(th, ncmt, from_idx, mw_ratio, central, periph, n_states, nonlin
             conc[j] = MG_PER_L_TO_NG_PER_ML * x[central[j]] / vols[j]
         o_s = _occ(conc, occ[0])
         o_n = _occ(conc, occ[1])
-        r5 = qss_ratio(o_s, d5, p5, r5)
-        rne = qss_ratio(o_n, dne, pne, rne)
-        # slow states: exact relaxation towards the target at the step's end
-        if p5[P_TAU] < np.inf:
-            tgt = desens_target(r5, p5)
-            d5 = tgt + (d5 - tgt) * math.exp(-h / p5[P_TAU])
-        if pne[P_TAU] < np.inf:
-            tgt = desens_target(rne, pne)
-            dne = tgt + (dne - tgt) * math.exp(-h / pne[P_TAU])
+        r5, rne, d5, dne = slow_step(o_s, o_n, r5, rne, d5, dne, h, p5, pne)
         cur0 = inhibition(r5, rne, dh)
         cur = (cur0, o_s, o_n, r5, rne)
         while rec < nrec and record_node[rec] == k + 1:

@@ -100,7 +100,7 @@ from painsim.physiology import Physiology, load_physiology
 from painsim.population import ARM_DRUG, ARM_PLACEBO, Population, draw_population
 from painsim.regimen import InvalidRegimenError
 from painsim.simulate import HOURS_PER_WEEK, N_OUT, Courses
-from painsim.synapse import P_TAU, desens_target, qss_ratio, synapse_params
+from painsim.synapse import qss_ratio, slow_step, synapse_params
 from painsim.trial import (
     CONDITIONS,
     OUTCOMES,
@@ -662,14 +662,7 @@ def _fixed_course(occ_s, occ_n, p5, pne, dh, weeks, h, n_per_week):
         acc = np.zeros(N_OUT)
         for _ in range(n_per_week):
             # the fast path's step: QSS at the step's end, then exact relaxation of D over the step
-            r5 = qss_ratio(occ_s, d5, p5, r5)
-            rne = qss_ratio(occ_n, dne, pne, rne)
-            if p5[P_TAU] < np.inf:
-                tgt = desens_target(r5, p5)
-                d5 = tgt + (d5 - tgt) * math.exp(-h / p5[P_TAU])
-            if pne[P_TAU] < np.inf:
-                tgt = desens_target(rne, pne)
-                dne = tgt + (dne - tgt) * math.exp(-h / pne[P_TAU])
+            r5, rne, d5, dne = slow_step(occ_s, occ_n, r5, rne, d5, dne, h, p5, pne)
             cur[0] = inhibition(r5, rne, dh)
             cur[1] = occ_s
             cur[2] = occ_n

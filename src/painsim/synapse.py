@@ -47,6 +47,7 @@ __all__ = [
     "release",
     "rhs_concentration",
     "single_release_event",
+    "slow_step",
     "synapse_params",
 ]
 
@@ -179,6 +180,28 @@ def desens_target(r, p):
     if p[P_DESENS] <= 0.0 or r <= 1.0:
         return 0.0
     return 1.0 - 1.0 / r
+
+
+@nb.njit(cache=True)
+def slow_step(occ_s, occ_n, r5, rne, d5, dne, h, p5, pne):
+    """One step of the fast path for both transmitters: the synapses at quasi-steady state at the
+    step's end (Newton warm-started from the previous ratios), then exact relaxation of each
+    desensitisation state over the step ``h`` (h) towards its target there.
+
+    Returns
+    -------
+    tuple
+        ``(r5, rne, d5, dne)`` at the end of the step.
+    """
+    r5 = qss_ratio(occ_s, d5, p5, r5)
+    rne = qss_ratio(occ_n, dne, pne, rne)
+    if p5[P_TAU] < np.inf:
+        tgt = desens_target(r5, p5)
+        d5 = tgt + (d5 - tgt) * math.exp(-h / p5[P_TAU])
+    if pne[P_TAU] < np.inf:
+        tgt = desens_target(rne, pne)
+        dne = tgt + (dne - tgt) * math.exp(-h / pne[P_TAU])
+    return r5, rne, d5, dne
 
 
 def clearance_time_constant(p: np.ndarray, occ: float) -> float:
