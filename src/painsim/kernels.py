@@ -64,7 +64,7 @@ from painsim.dorsal_horn import D_FAC_N, D_INH_N
 from painsim.pk import _KM, _PER_MOIETY, _V, _VMAX
 from painsim.population import K_ADHERENCE
 from painsim.simulate import HOURS_PER_WEEK, N_OUT, Chain, dose_grid
-from painsim.synapse import N_PARAMS, P_DESENS, P_KM, P_TAU
+from painsim.synapse import N_PARAMS, P_CROSS, P_DESENS, P_KM, P_TAU
 
 __all__ = [
     "BATCH",
@@ -604,6 +604,9 @@ def _grid_inputs(chains: list[Chain], regimens: list, weeks: int):
                              "(scale the amounts, or run separate grids for other schedules)")
     dose_amount = np.ascontiguousarray(np.stack([da for _, da in sched]), dtype=float)
     occ = np.ascontiguousarray(np.stack([c.occ for c in chains]))
+    if any(c.p5[P_CROSS] != 0.0 or c.pne[P_CROSS] != 0.0 for c in chains):
+        raise NotImplementedError("the fused kernel does not implement the NE<->5-HT cross-talk switch; "
+                                  "use painsim.simulate.run_fast (or set the cross-talk gains to 0)")
     p5 = np.ascontiguousarray(np.stack([c.p5 for c in chains]))
     pne = np.ascontiguousarray(np.stack([c.pne for c in chains]))
     dh = np.ascontiguousarray(np.stack([c.dh for c in chains]))

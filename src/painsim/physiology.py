@@ -31,9 +31,11 @@ DIALECT = "painsim-physiology/1"
 #: section -> field -> kind (see :data:`painsim.units.CANONICAL`)
 SCHEMA: dict[str, dict[str, str]] = {
     "serotonin": {"km": "molar", "vmax": "molar_rate", "k_other": "rate", "basal": "molar",
-                  "feedback_gain": "dimensionless", "desensitisation_tau": "time"},
+                  "feedback_gain": "dimensionless", "desensitisation_tau": "time",
+                  "crosstalk_from_ne": "dimensionless"},
     "norepinephrine": {"k_uptake": "rate", "k_other": "rate", "feedback_gain": "dimensionless",
-                       "desensitisation": "dimensionless", "desensitisation_tau": "time"},
+                       "desensitisation": "dimensionless", "desensitisation_tau": "time",
+                       "crosstalk_from_5ht": "dimensionless"},
     "dorsal_horn": {"inhibitory_5ht_ec50": "molar", "inhibitory_5ht_hill": "dimensionless",
                     "facilitatory_5ht_ec50": "molar", "facilitatory_5ht_hill": "dimensionless",
                     "synergy": "dimensionless", "s_max": "dimensionless"},

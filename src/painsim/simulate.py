@@ -34,6 +34,7 @@ from painsim.pk import _KM, _PER_MOIETY, _V, _VMAX, MG_PER_L_TO_NG_PER_ML, expm,
 from painsim.population import K_ADHERENCE, uniform
 from painsim.synapse import (
     P_C0,
+    P_CROSS,
     P_TAU,
     desens_target,
     rhs_concentration,
@@ -363,10 +364,10 @@ def _ref_rhs(y, a, n_states, central, vols, vmax, km, occ, p5, pne, dh):
     o_n = _occ(conc, occ[1])
     i5, ine, id5, idne = n_states, n_states + 1, n_states + 2, n_states + 3
     c5, cne, d5, dne = y[i5], y[ine], y[id5], y[idne]
-    dy[i5] = rhs_concentration(c5, o_s, d5, p5)
-    dy[ine] = rhs_concentration(cne, o_n, dne, pne)
     r5 = c5 / p5[P_C0]
     rne = cne / pne[P_C0]
+    dy[i5] = rhs_concentration(c5, o_s, d5, p5, rne)
+    dy[ine] = rhs_concentration(cne, o_n, dne, pne, r5)
     if p5[P_TAU] < np.inf:
         dy[id5] = (desens_target(r5, p5) - d5) / p5[P_TAU]
     if pne[P_TAU] < np.inf:
@@ -518,8 +519,8 @@ def patient_course(drug: DrugSpec, regimen, t: np.ndarray, *, phys: Physiology |
     rne = ys[:, ns + 1] / ch.pne[P_C0]
     d5, dne = ys[:, ns + 2], ys[:, ns + 3]
     inh = np.array([inhibition(a5, an, ch.dh) for a5, an in zip(r5, rne, strict=True)])
-    fire5 = np.array([firing(r, d, ch.p5) for r, d in zip(r5, d5, strict=True)])
-    firene = np.array([firing(r, d, ch.pne) for r, d in zip(rne, dne, strict=True)])
+    fire5 = np.array([firing(r, d, ch.p5) for r, d in zip(r5, d5, strict=True)]) * rne ** ch.p5[P_CROSS]
+    firene = np.array([firing(r, d, ch.pne) for r, d in zip(rne, dne, strict=True)]) * r5 ** ch.pne[P_CROSS]
 
     def var(data, dims, units, long_name):
         return xr.Variable(dims, data, attrs={"units": units, "long_name": long_name})

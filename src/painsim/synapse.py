@@ -15,6 +15,8 @@ extracellular concentration c (nM) obeys
   autoreceptors (5-HT1A, α2A) as the transmitter ratio ``r = c/c0`` rises — the
   somatodendritic and terminal compartments share transporter kinetics, so they share r; g is
   the loop gain (log–log) and D the autoreceptor desensitisation;
+- optional cross-talk (a switch, off by default): raphe firing × ``r_NE^κ`` (NE excites raphe
+  5-HT neurons through α1) and locus-coeruleus firing × ``r_5HT^−κ'`` (5-HT inhibits the LC);
 - ``dD/dt = (D∞(r) − D)/τ_d`` with ``D∞ = max(0, 1 − 1/r)`` (phenomenological: desensitisation
   saturates at modest sustained rises, so firing recovery does not depend on dose, as observed);
   D stays 0 where the file says the autoreceptor does not desensitise (α2A).
@@ -52,8 +54,8 @@ __all__ = [
 ]
 
 # parameter vector layout
-P_KM, P_VMAX, P_KOTHER, P_C0, P_GAIN, P_DESENS, P_TAU = 0, 1, 2, 3, 4, 5, 6
-N_PARAMS = 7
+P_KM, P_VMAX, P_KOTHER, P_C0, P_GAIN, P_DESENS, P_TAU, P_CROSS = 0, 1, 2, 3, 4, 5, 6, 7
+N_PARAMS = 8
 
 SynapseParams = np.ndarray  # float64[N_PARAMS]
 
@@ -81,6 +83,12 @@ def synapse_params(phys: Physiology, transmitter: str) -> np.ndarray:
         raise ValueError(f"transmitter must be 'serotonin' or 'norepinephrine', got {transmitter!r}")
     p[P_KOTHER] = phys[f"{transmitter}.k_other"]
     p[P_GAIN] = phys[f"{transmitter}.feedback_gain"]
+    # cross-talk switch: the exponent of the *other* transmitter's ratio in this neuron's firing
+    # (NE excites raphe 5-HT neurons through alpha1: +; 5-HT inhibits the locus coeruleus: -)
+    if transmitter == "serotonin":
+        p[P_CROSS] = phys.get("serotonin.crosstalk_from_ne", 0.0) or 0.0
+    else:
+        p[P_CROSS] = -(phys.get("norepinephrine.crosstalk_from_5ht", 0.0) or 0.0)
     return p
 
 
@@ -114,10 +122,12 @@ def firing(r, d, p):
 
 
 @nb.njit(cache=True)
-def rhs_concentration(c, occ, d, p):
-    """dc/dt (nM/h) of the full synapse equation."""
+def rhs_concentration(c, occ, d, p, r_other=1.0):
+    """dc/dt (nM/h) of the full synapse equation; ``r_other`` is the other transmitter's ratio,
+    which scales firing by ``r_other^cross`` (cross-talk switch; 1 at cross = 0)."""
     r = c / p[P_C0]
-    return release(p) * firing(r, d, p) - _uptake(c, p) * (1.0 - occ) - p[P_KOTHER] * c
+    drive = math.exp(p[P_CROSS] * math.log(r_other)) if p[P_CROSS] != 0.0 else 1.0
+    return release(p) * drive * firing(r, d, p) - _uptake(c, p) * (1.0 - occ) - p[P_KOTHER] * c
 
 
 @nb.njit(cache=True, inline="always")
@@ -133,7 +143,7 @@ def _qss_newton_step(u, c, occ, g, log_release, p):
 
 
 @nb.njit(cache=True)
-def qss_ratio(occ, d, p, r_guess):
+def qss_ratio(occ, d, p, r_guess, log_drive=0.0):
     """Quasi-steady-state ratio r = c/c0: the root of :func:`rhs_concentration`.
 
     Newton on ``h(u) = ln(R·φ) − ln(U(c)(1−occ) + k_other·c)``, ``u = ln r``; h is strictly
@@ -145,7 +155,7 @@ def qss_ratio(occ, d, p, r_guess):
     u = math.log(r_guess) if r_guess > 0.0 else 0.0
     for _ in range(30):
         c = c0 * math.exp(u)
-        step = _qss_newton_step(u, c, occ, g, math.log(big_r), p)
+        step = _qss_newton_step(u, c, occ, g, math.log(big_r) + log_drive, p)
         u -= step
         if abs(step) < 1e-12:
             break
@@ -193,8 +203,13 @@ def slow_step(occ_s, occ_n, r5, rne, d5, dne, h, p5, pne):
     tuple
         ``(r5, rne, d5, dne)`` at the end of the step.
     """
-    r5 = qss_ratio(occ_s, d5, p5, r5)
-    rne = qss_ratio(occ_n, dne, pne, rne)
+    if p5[P_CROSS] == 0.0 and pne[P_CROSS] == 0.0:
+        r5 = qss_ratio(occ_s, d5, p5, r5)
+        rne = qss_ratio(occ_n, dne, pne, rne)
+    else:  # cross-talk couples the two fixed points: Gauss-Seidel sweeps (the gains are small)
+        for _ in range(6):
+            r5 = qss_ratio(occ_s, d5, p5, r5, p5[P_CROSS] * math.log(rne))
+            rne = qss_ratio(occ_n, dne, pne, rne, pne[P_CROSS] * math.log(r5))
     if p5[P_TAU] < np.inf:
         tgt = desens_target(r5, p5)
         d5 = tgt + (d5 - tgt) * math.exp(-h / p5[P_TAU])

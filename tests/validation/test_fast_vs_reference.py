@@ -47,3 +47,22 @@ def test_fast_path_matches_reference(name, dose, weeks):
         assert abs(pain_fast.mean() / pain_ref.mean() - 1.0) < 0.01
         for thr in (0.5, 0.7, 0.9):
             assert abs((pain_fast <= thr).mean() - (pain_ref <= thr).mean()) <= 0.01 + 1e-12
+
+
+def test_crosstalk_switch_fast_path_matches_reference():
+    # the optional NE<->5-HT cross-talk couples the two fixed points; both paths must still agree
+    phys = PHYS.with_value("serotonin.crosstalk_from_ne", 0.5).with_value("norepinephrine.crosstalk_from_5ht", 0.2)
+    drug = load_drug("duloxetine")
+    pop = draw_population(drug, phys, 4, seed=5, stream=ARM_DRUG)
+    reg = Regimen.daily(60.0, days=21)
+    on = chain(drug, phys, CAL)
+    off = chain(drug, PHYS, CAL)
+    fast = run_fast(on, pop.theta, reg, 3)
+    ref = np.array([run_reference(on, th, reg, 3) for th in pop.theta])
+    np.testing.assert_allclose(fast.inhibition, ref[:, :, 0], rtol=0.01, atol=0.002)
+    np.testing.assert_allclose(fast.r_5ht, ref[:, :, 3], rtol=0.01)
+    # with both arms on, 5-HT inhibition of the LC pushes NE below baseline here (I < 0): the
+    # switch matters. With only NE -> raphe excitation on, 5-HT rises more than without it.
+    assert np.all(fast.r_ne < run_fast(off, pop.theta, reg, 3).r_ne)
+    ne_only = chain(drug, PHYS.with_value("serotonin.crosstalk_from_ne", 0.5), CAL)
+    assert np.all(run_fast(ne_only, pop.theta, reg, 3).r_5ht > run_fast(off, pop.theta, reg, 3).r_5ht)
