@@ -375,12 +375,14 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
             rendered.append((spec, _svg(fig)))
             plt.close(fig)
             bar.update(note=spec.stem)
-    claim_rows = claims(n_per_arm=n)
+    claim_rows = claims(n_per_arm=n, quiet=args.quiet)
     report = write_report(out, figures_svg=rendered, claim_rows=claim_rows, validation_rows=rows, summary=summary)
-    lines = ["claim,experiment,evidence,supported"] + [
-        ",".join('"' + str(x).replace('"', "'") + '"' for x in (c.claim, c.experiment, c.evidence, c.supported))
-        for c in claim_rows]
-    _atomic_write(out / "claims.csv", "\n".join(lines) + "\n")
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(["claim", "experiment", "evidence", "sources", "verdict"])
+    for c in claim_rows:
+        w.writerow([c.claim, c.experiment, c.evidence, " ".join(c.sources), c.verdict])
+    _atomic_write(out / "claims.csv", buf.getvalue())
     print(f"wrote {len(specs)} figures to {fig_dir}, {out / 'validation.csv'}, {out / 'claims.csv'} and {report}")
     return 0
 

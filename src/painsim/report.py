@@ -9,14 +9,14 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:
+    from painsim.experiments import Finding
 
-from painsim.library import load_drug
-from painsim.occupancy import steady_state_occupancy
-from painsim.trial import run_trial
 
-__all__ = ["Claim", "FigureSpec", "claims", "flagship_figures", "flagship_sensitivity", "write_report"]
+
+__all__ = ["FigureSpec", "claims", "flagship_figures", "flagship_sensitivity", "write_report"]
 
 #: the report's sensitivity analysis: a small version of experiments/sensitivity_duloxetine.toml
 #: (bounds and their sources are documented there)
@@ -107,62 +107,23 @@ def flagship_figures(*, n_patients: int = 1000, validation_rows=None, sensitivit
     return specs
 
 
-@dataclass(frozen=True)
-class Claim:
-    """A mechanism claim of the seed article, the evidence the model gives, and the verdict."""
+def claims(*, n_per_arm: int = 2000, seed: int = 21, quiet: bool = True):
+    """Run the claim experiments of :mod:`painsim.experiments` (one per mechanism claim of the seed
+    article) and list the claims the model cannot test.
 
-    claim: str
-    experiment: str
-    evidence: str
-    supported: bool
+    Returns
+    -------
+    list of painsim.experiments.Finding
+    """
+    from painsim.experiments import CLAIM_EXPERIMENTS, run_claims
+    from painsim.progress import Progress
+
+    with Progress(len(CLAIM_EXPERIMENTS), "claims", enabled=not quiet, unit="experiments") as bar:
+        return run_claims(n_per_arm=n_per_arm, seed=seed, progress=lambda name: bar.update(note=name[:30]))
 
 
-def claims(*, n_per_arm: int = 2000, seed: int = 21) -> list[Claim]:
-    """Evaluate the seed article's mechanism claims with the model (the same checks as
-    tests/validation/test_clinical_claims.py)."""
-    from painsim.calibration import load_calibration
-    from painsim.physiology import load_physiology
-    from painsim.population import ARM_DRUG, draw_population
-    from painsim.regimen import Regimen
-    from painsim.simulate import chain, run_fast
-
-    dlx = load_drug("duloxetine")
-    d60 = run_trial(dlx, 60, 12, n_per_arm=n_per_arm, seed=seed)
-    rd60 = d60.p_drug - d60.p_placebo
-    no_net = run_trial(dlx.with_value("duloxetine.occupancy.net.ec50", 1e12), 60, 12, n_per_arm=n_per_arm, seed=seed)
-    rd_no_net = no_net.p_drug - no_net.p_placebo
-    ssri = {}
-    for name in ("paroxetine", "citalopram", "escitalopram", "sertraline", "fluoxetine"):
-        drug = load_drug(name)
-        r = run_trial(drug, (drug.dosing.dose_min_therapeutic or drug.dosing.dose_min).value, 12,
-                      n_per_arm=n_per_arm, seed=seed)
-        ssri[name] = r.p_drug - r.p_placebo
-    occ = steady_state_occupancy(dlx, 60)
-    phys, cal = load_physiology(), load_calibration()
-    pop = draw_population(dlx, phys, 200, seed=seed, stream=ARM_DRUG)
-    ch = chain(dlx, phys, cal)
-    on = run_fast(ch, pop.theta, Regimen.daily(60, days=84), 12).inhibition.mean(axis=0)
-    off = run_fast(ch, pop.theta, Regimen.daily(60, days=56), 12).inhibition.mean(axis=0)
-    sep_week1 = d60.responders_drug[0] > d60.responders_placebo[0]
-    return [
-        Claim("The noradrenergic component is essential (an SNRI without its NET effect loses most of "
-              "its benefit).", "duloxetine 60 mg with NET EC50 → ∞",
-              f"drug−placebo difference {rd60:.1%} → {rd_no_net:.1%}", rd_no_net < 0.5 * rd60),
-        Claim("SSRIs alone are weak.", "each SSRI at its minimum therapeutic dose, 12 weeks",
-              "drug−placebo " + ", ".join(f"{k} {v:.1%}" for k, v in ssri.items()) + f" vs duloxetine {rd60:.1%}",
-              all(v < rd60 for v in ssri.values())),
-        Claim("Duloxetine is a balanced dual inhibitor at its clinical dose.", "steady-state occupancy at 60 mg/day",
-              f"SERT {occ['sert'].mean:.0%}, NET {occ['net'].mean:.0%} (NET EC50 derived from Ki)",
-              0.5 < occ["net"].mean / occ["sert"].mean < 2.0),
-        Claim("Relief starts within a week and is sustained to week 12.", "duloxetine 60 mg, weekly responders",
-              f"week 1: {d60.responders_drug[0]:.1%} vs {d60.responders_placebo[0]:.1%}; week 12: "
-              f"{d60.responders_drug[-1]:.1%} vs {d60.responders_placebo[-1]:.1%}",
-              bool(sep_week1 and np.all(d60.responders_drug >= d60.responders_placebo))),
-        Claim("The effect is functional modulation, fast (days), not structural repair.",
-              "inhibition in week 1 vs 12; two weeks after stopping at week 8",
-              f"week 1 = {on[0] / on[11]:.0%} of week 12; week 10 after stopping = {off[9] / on[9]:.1%} of continued",
-              bool(on[0] > 0.6 * on[11] and off[9] < 0.05 * on[9])),
-    ]
+def _experiment_path(name: str) -> str:
+    return "—" if name == "—" else f"experiments/{name}.py"
 
 
 def _svg(fig) -> str:
@@ -178,7 +139,7 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def write_report(out: Path, *, figures_svg: list[tuple[FigureSpec, str]], claim_rows: list[Claim],
+def write_report(out: Path, *, figures_svg: list[tuple[FigureSpec, str]], claim_rows: list[Finding],
                  validation_rows, summary: str) -> Path:
     """Write ``report.html`` (atomically): figures, captions, claims and validation tables."""
     from painsim import __version__
@@ -191,17 +152,22 @@ figure {{ margin: 2em 0; }} figure svg {{ max-width: 100%; height: auto; }}
 figcaption {{ font-size: 0.9em; color: #444; }}
 table {{ border-collapse: collapse; font-size: 0.8em; margin: 1em 0; }}
 td, th {{ border: 1px solid #ccc; padding: 2px 6px; text-align: left; vertical-align: top; }}
-th {{ background: #f3f3f3; }} .yes {{ color: #007a4d; }} .no {{ color: #b3001b; }}
+th {{ background: #f3f3f3; }} .yes {{ color: #007a4d; }} .no {{ color: #b3001b; }} .na {{ color: #666; }}
 </style></head><body>
 <h1>painsim: monoamine reuptake inhibitors in neuropathic pain</h1>
 <p>painsim {html.escape(__version__)}. {html.escape(summary)}</p>
 <h2>Mechanism claims</h2>"""]
+    css = {"supported": "yes", "not supported": "no"}
     rows = "".join(
-        f"<tr><td>{html.escape(c.claim)}</td><td>{html.escape(c.experiment)}</td><td>{html.escape(c.evidence)}</td>"
-        f"<td class=\"{'yes' if c.supported else 'no'}\">{'supported' if c.supported else 'not supported'}</td></tr>"
+        f"<tr><td>{html.escape(c.claim)}</td><td><code>{html.escape(_experiment_path(c.experiment))}</code></td>"
+        f"<td>{html.escape(c.evidence)}</td><td>{html.escape(', '.join(c.sources))}</td>"
+        f"<td class=\"{css.get(c.verdict, 'na')}\">{html.escape(c.verdict)}</td></tr>"
         for c in claim_rows)
-    parts.append("<table><thead><tr><th>claim</th><th>experiment</th><th>evidence</th><th>verdict</th></tr>"
-                 f"</thead><tbody>{rows}</tbody></table>")
+    parts.append("<p>Each claim of the seed article is tested by an experiment named after the data it reproduces "
+                 "(<code>python -m painsim.experiments.NAME</code> runs one); claims the model cannot test are "
+                 "listed as such.</p>")
+    parts.append("<table><thead><tr><th>claim</th><th>experiment</th><th>evidence</th><th>sources</th>"
+                 f"<th>verdict</th></tr></thead><tbody>{rows}</tbody></table>")
     parts.append("<h2>Figures</h2>")
     for i, (spec, svg) in enumerate(figures_svg, 1):
         parts.append(f'<figure id="{spec.stem}">{svg}<figcaption><b>Figure {i}.</b> '
