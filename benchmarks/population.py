@@ -63,10 +63,11 @@ def _setup(drug_name: str, dose: float, weeks: int):
     return phys, cal, drug, reg, chain(drug, phys, cal), mu
 
 
-def _kernel(ch, pop, reg, weeks, mu, cal):
+def _kernel(ch, pop, reg, weeks, mu, cal, grid="fine"):
     return kernels.run_population(ch, pop.theta, pop.sensitivity, pop.placebo_z, pop.baseline, reg, weeks,
                                   placebo_mu=mu, calibration=cal, endpoint_weeks=[1, weeks],
-                                  outcomes=("50pct", "30pct"), index=pop.index, seed=SEED, stream=ARM_DRUG)
+                                  outcomes=("50pct", "30pct"), index=pop.index, seed=SEED, stream=ARM_DRUG,
+                                  grid=grid)
 
 
 def _rss_mb() -> float:
@@ -149,6 +150,31 @@ def run(args: argparse.Namespace) -> dict:
     inh_rel = np.abs(res["inhibition"][:m] - ref[:, [0, weeks - 1], 0]) / np.maximum(
         np.abs(ref[:, [0, weeks - 1], 0]), 1e-3)
 
+    # --- (c) the same patients on the coarse grid: speed, and distance from the reference and the fine grid
+    _kernel(ch, small, reg, weeks, mu, cal, "coarse")
+    times_c = []
+    for _ in range(args.repeat):
+        t0 = time.perf_counter()
+        res_c = _kernel(ch, pop, reg, weeks, mu, cal, "coarse")
+        times_c.append(time.perf_counter() - t0)
+    diffs_c = []
+    for t, name in enumerate(("50pct", "30pct")):
+        resp_ref = (1.0 - pain_ref / pop.baseline[:m, None]) >= OUTCOMES[name] - 1e-12
+        for e, wk in enumerate((1, weeks)):
+            diffs_c.append(abs(float(res_c["responder"][:m, e, t].mean()) - float(resp_ref[:, wk - 1].mean())))
+    inh_rel_c = np.abs(res_c["inhibition"][:m] - ref[:, [0, weeks - 1], 0]) / np.maximum(
+        np.abs(ref[:, [0, weeks - 1], 0]), 1e-3)
+    coarse = {
+        "kernel_patients_per_s": round(args.patients / min(times_c), 1),
+        "ratio": round(args.patients / min(times_c) / (m / t_ref), 1),
+        "max_abs_diff_responder_rate": round(max(diffs_c), 6),
+        "max_rel_diff_weekly_inhibition": {"week1": float(inh_rel_c[:, 0].max()),
+                                           f"week{weeks}": float(inh_rel_c[:, 1].max())},
+        "max_abs_diff_responder_rate_vs_fine_all_patients": round(float(np.abs(
+            res_c["responder"].mean(axis=0) - res["responder"].mean(axis=0)).max()), 6),
+        "grid": {"after_dose_h": list(kernels.GRIDS["coarse"][0]), "base_h": kernels.GRIDS["coarse"][1]},
+    }
+
     kps = args.patients / t_kernel
     rps = m / t_ref
     out = {
@@ -170,6 +196,8 @@ def run(args: argparse.Namespace) -> dict:
                                            f"week{weeks}": float(inh_rel[:, 1].max())},
         "drug": args.drug, "dose_mg_per_day": args.dose, "weeks": weeks,
         "newton_steps": {"base": kernels.N_NEWTON, "after_dose": kernels.N_NEWTON_GRADED},
+        "grid": {"after_dose_h": list(kernels.GRIDS["fine"][0]), "base_h": kernels.GRIDS["fine"][1]},
+        "coarse_grid": coarse,
         "batch": kernels.BATCH,
         "machine": {"cpu": _cpu_name(), "cores": os.cpu_count(), "load_avg_1min": os.getloadavg()[0],
                     "python": platform.python_version(), "numba": numba.__version__, "numpy": np.__version__},

@@ -38,7 +38,7 @@ from scipy.optimize import minimize
 from scipy.special import logit, ndtr
 
 from painsim.calibration import PARAMETERS, Calibration
-from painsim.dorsal_horn import dorsal_horn_params, inhibition
+from painsim.dorsal_horn import dorsal_horn_params, inhibition_array
 from painsim.library import load_drug, models_dir
 from painsim.physiology import Physiology, load_physiology
 from painsim.population import ARM_DRUG, draw_population
@@ -154,7 +154,8 @@ class _Scenarios:
             for scen, per_week in self.records.items():
                 out[scen] = {}
                 for w, (t, rec) in per_week.items():
-                    inh = inhibition(rec[:, :, 0].ravel(), rec[:, :, 1].ravel(), dh).reshape(rec.shape[:2])
+                    r5, rne = (np.ascontiguousarray(rec[:, :, q]).ravel() for q in (0, 1))
+                    inh = inhibition_array(r5, rne, dh).reshape(rec.shape[:2])
                     out[scen][w] = np.trapezoid(inh, t, axis=1) / (t[-1] - t[0])
             self._cache = {key: out}
         return self._cache[key]

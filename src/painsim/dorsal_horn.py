@@ -27,13 +27,15 @@ amplified transmission with a deficit of descending inhibition; a patient with s
 
 from __future__ import annotations
 
+import math
+
 import numba as nb
 import numpy as np
 
 from painsim.physiology import Physiology
-from painsim.vmath import pow_libm
 
-__all__ = ["DH_SIZE", "activation_changes", "dorsal_horn_params", "inhibition", "saturate", "transmission"]
+__all__ = ["DH_SIZE", "activation_changes", "activation_changes_log", "dorsal_horn_params", "inhibition",
+           "inhibition_array", "inhibition_log", "saturate", "transmission"]
 
 # dorsal-horn parameter vector
 D_INH_K, D_INH_N, D_FAC_K, D_FAC_N, D_W_NE, D_W_5HT, D_W_SYN = 0, 1, 2, 3, 4, 5, 6
@@ -55,18 +57,29 @@ def dorsal_horn_params(phys: Physiology, w_ne: float, w_5ht: float) -> np.ndarra
 
 
 @nb.njit(cache=True, inline="always")
-def _hill(x, n):
-    xn = pow_libm(x, n)
-    return xn / (1.0 + xn)
+def _hill_log(log_x, log_k, n):
+    """Receptor activation (x/K)^n / (1 + (x/K)^n) from ln x and ln K: 1 / (1 + e^{n(ln K − ln x)}),
+    one exp and one division (the population kernel has ln x already, from its Newton solve)."""
+    return 1.0 / (1.0 + math.exp(n * (log_k - log_x)))
+
+
+@nb.njit(cache=True)
+def activation_changes_log(log_r_5ht, r_ne, p):
+    """(ΔA_NE, ΔA_inh, ΔA_fac) from ln r_5HT (see :func:`activation_changes`)."""
+    d_ne = r_ne - 1.0
+    k_inh, k_fac = math.log(p[D_INH_K]), math.log(p[D_FAC_K])
+    d_inh = _hill_log(log_r_5ht, k_inh, p[D_INH_N]) - _hill_log(0.0, k_inh, p[D_INH_N])
+    d_fac = _hill_log(log_r_5ht, k_fac, p[D_FAC_N]) - _hill_log(0.0, k_fac, p[D_FAC_N])
+    return d_ne, d_inh, d_fac
 
 
 @nb.njit(cache=True)
 def activation_changes(r_5ht, r_ne, p):
-    """(ΔA_NE, ΔA_inh, ΔA_fac): receptor activation changes from baseline (scalars or arrays)."""
-    d_ne = r_ne - 1.0
-    d_inh = _hill(r_5ht / p[D_INH_K], p[D_INH_N]) - _hill(1.0 / p[D_INH_K], p[D_INH_N])
-    d_fac = _hill(r_5ht / p[D_FAC_K], p[D_FAC_N]) - _hill(1.0 / p[D_FAC_K], p[D_FAC_N])
-    return d_ne, d_inh, d_fac
+    """(ΔA_NE, ΔA_inh, ΔA_fac): receptor activation changes from baseline.
+
+    ΔA_NE = r_NE − 1 (α2, linear); ΔA_inh, ΔA_fac: Hill activation of the inhibitory (5-HT1/7)
+    and facilitatory (5-HT3) receptors at r_5HT minus that at baseline (r = 1)."""
+    return activation_changes_log(math.log(r_5ht), r_ne, p)
 
 
 @nb.njit(cache=True)
@@ -76,10 +89,25 @@ def saturate(net):
 
 
 @nb.njit(cache=True)
+def inhibition_log(log_r_5ht, r_ne, p):
+    """Restored descending inhibition I in (−1, 1) from ln r_5HT and r_NE (the kernel's form)."""
+    d_ne, d_inh, d_fac = activation_changes_log(log_r_5ht, r_ne, p)
+    return saturate(p[D_W_NE] * d_ne + p[D_W_5HT] * (d_inh - d_fac) + p[D_W_SYN] * d_ne * d_inh)
+
+
+@nb.njit(cache=True)
 def inhibition(r_5ht, r_ne, p):
     """Restored descending inhibition I in (−1, 1) (positive = analgesic)."""
-    d_ne, d_inh, d_fac = activation_changes(r_5ht, r_ne, p)
-    return saturate(p[D_W_NE] * d_ne + p[D_W_5HT] * (d_inh - d_fac) + p[D_W_SYN] * d_ne * d_inh)
+    return inhibition_log(math.log(r_5ht), r_ne, p)
+
+
+@nb.njit(cache=True)
+def inhibition_array(r_5ht, r_ne, p):
+    """:func:`inhibition` elementwise over 1-d arrays of ratios."""
+    out = np.empty(r_5ht.shape[0])
+    for i in range(r_5ht.shape[0]):
+        out[i] = inhibition(r_5ht[i], r_ne[i], p)
+    return out
 
 
 @nb.njit(cache=True)

@@ -96,8 +96,10 @@ def chain(drug: DrugSpec, phys: Physiology, cal) -> Chain:
                  dh=dorsal_horn_params(phys, cal.w_ne, cal.w_5ht))
 
 
-def dose_grid(dose_times: np.ndarray, t_end: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The dose-graded time grid.
+def dose_grid(dose_times: np.ndarray, t_end: float, *, graded_steps: tuple[float, ...] = GRADED_STEPS,
+              base_step: float = BASE_STEP) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The dose-graded time grid: after each dose the steps ``graded_steps`` (h), then
+    ``base_step`` (h) until the next dose or week boundary.
 
     Returns
     -------
@@ -116,10 +118,10 @@ def dose_grid(dose_times: np.ndarray, t_end: float) -> tuple[np.ndarray, np.ndar
     nodes = [events[0]]
     for a, b in itertools.pairwise(events):
         t = a
-        steps = GRADED_STEPS if round(a, 9) in doses else ()
+        steps = graded_steps if round(a, 9) in doses else ()
         k = 0
         while b - t > 1e-9:
-            h = steps[k] if k < len(steps) else BASE_STEP
+            h = steps[k] if k < len(steps) else base_step
             k += 1
             h = min(h, b - t)
             if b - (t + h) < 1e-6:  # do not leave a sliver

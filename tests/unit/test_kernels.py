@@ -137,12 +137,29 @@ def test_specialised_copies_compute_the_same_and_leave_the_originals_alone():
 @pytest.mark.parametrize(("name", "dose", "p_miss"), [("duloxetine", 60.0, 0.0), ("venlafaxine", 150.0, 0.2),
                                                       ("paroxetine", 20.0, 0.1), ("escitalopram", 10.0, 0.0)])
 def test_weekly_means_agree_with_run_fast(name, dose, p_miss):
-    """Same grid, same stage functions; differences come from the fixed Newton steps and the
-    vectorised exp/log (run_fast iterates to 1e-12): ~1e-8 relative."""
+    """Same grid, same stage functions; differences come from the one warm-started Newton step
+    per time step for 5-HT (run_fast iterates to 1e-12) and the vectorised exp/log. The lag of
+    one Newton step leaves r_5HT up to ~1e-3 relative behind (it trails the PK by one quadratic
+    step), the inhibition up to ~2e-4 — far below the quasi-steady-state path's own ~0.5 % against the
+    full model; occupancies and NE (first-order uptake: exact in one step) agree to ~1e-8."""
     res, pop, ch, reg = _run(name, dose, 3, 70, p_miss=p_miss, weekly=True)
     f = run_fast(ch, pop.theta, reg, 3, p_miss=p_miss, seed=3, stream=ARM_DRUG, index=pop.index)
     ref = np.stack([f.inhibition, f.occ_sert, f.occ_net, f.r_5ht, f.r_ne], axis=-1)
-    np.testing.assert_allclose(res["weekly"], ref, rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(res["weekly"][..., 1:3], ref[..., 1:3], rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(res["weekly"][..., 4], ref[..., 4], rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(res["weekly"][..., 3], ref[..., 3], rtol=2e-3)
+    np.testing.assert_allclose(res["weekly"][..., 0], ref[..., 0], rtol=5e-4, atol=1e-6)
+
+
+def test_coarse_grid_stays_close_to_the_fine_grid():
+    """The "coarse" grid trades ~1 % of weekly inhibition for speed; responder rates stay within
+    a percentage point of the fine grid's."""
+    fine, *_ = _run("duloxetine", 60.0, 4, 1500, weekly=True, endpoint_weeks=[1, 4])
+    coarse, *_ = _run("duloxetine", 60.0, 4, 1500, weekly=True, endpoint_weeks=[1, 4], grid="coarse")
+    np.testing.assert_allclose(coarse["weekly"][..., 0], fine["weekly"][..., 0], rtol=0.03, atol=1e-3)
+    assert np.abs(coarse["responder"].mean(axis=0) - fine["responder"].mean(axis=0)).max() <= 0.01
+    with pytest.raises(ValueError, match="grid must be one of fine, coarse"):
+        _run("duloxetine", 60.0, 1, 10, grid="medium")
 
 
 def test_close_to_the_full_stiff_reference():
