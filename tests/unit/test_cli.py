@@ -72,21 +72,21 @@ def test_bad_input_exits_2_with_one_line(args, needle):
     assert "Traceback" not in r.stderr
 
 
-def test_reproduce_writes_outputs(tmp_path):
-    r = run("reproduce", "--out", str(tmp_path / "out"), "--patients", "100")
+def test_reproduce_writes_outputs(reproduced):
+    out, r = reproduced
     assert r.returncode == 0, r.stderr
-    assert (tmp_path / "out" / "steady_state.csv").read_text().count("\n") >= 20
-    assert (tmp_path / "out" / "validation.csv").read_text().count("\n") >= 50
-    assert not list((tmp_path / "out").glob(".*.tmp"))
-    pngs = sorted((tmp_path / "out" / "figures").glob("*.png"))
+    assert (out / "steady_state.csv").read_text().count("\n") >= 20
+    assert (out / "validation.csv").read_text().count("\n") >= 50
+    assert not list(out.glob(".*.tmp"))
+    pngs = sorted((out / "figures").glob("*.png"))
     assert len(pngs) >= 10
-    page = (tmp_path / "out" / "report.html").read_text()
+    page = (out / "report.html").read_text()
     for png in pngs:
         assert f'id="{png.stem}"' in page and "<svg" in page
     assert "Mechanism claims" in page and "lunn2014_dlx60_dpn_50" in page
     # self-contained: nothing loaded from elsewhere (namespace URIs inside the SVGs are not loads)
     assert 'src="http' not in page and "<link" not in page and "<script" not in page
-    assert (tmp_path / "out" / "claims.csv").read_text().count("\n") >= 5
+    assert (out / "claims.csv").read_text().count("\n") >= 5
 
 
 def test_trial_json_interface():

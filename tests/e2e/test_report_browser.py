@@ -1,0 +1,185 @@
+"""End to end: `painsim reproduce` writes a report.html that opens in headless Chromium cleanly.
+
+The report is generated once (a small population) through the command line, opened once in the
+system's Chromium driven by Playwright (never a browser downloaded at test time), and the tests
+below check what the browser saw: no console errors, no page errors, no request leaving the file,
+a sensible full-page screenshot, and every figure and table in the DOM.
+
+Without a browser (or without the playwright package) the tests skip, unless
+PAINSIM_REQUIRE_BROWSER=1 (as in CI), where they fail. PAINSIM_CHROMIUM names another binary.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import struct
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+# flags that keep Chromium off the network and quiet on a closed machine (Playwright adds its own
+# fresh temporary --user-data-dir and --headless)
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",  # containers often have a tiny /dev/shm
+]
+VIEWPORT = {"width": 1280, "height": 900}
+
+
+def _missing(reason: str):
+    if os.environ.get("PAINSIM_REQUIRE_BROWSER", "").strip() not in ("", "0"):
+        pytest.fail(f"PAINSIM_REQUIRE_BROWSER is set but {reason}", pytrace=False)
+    pytest.skip(f"{reason} (set PAINSIM_REQUIRE_BROWSER=1 to make this a failure)")
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """The path of the system's Chromium, and Playwright importable; skip (or fail in CI) otherwise."""
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        _missing("the 'playwright' package is not installed (pip install '.[test]')")
+    wanted = os.environ.get("PAINSIM_CHROMIUM")
+    for name in (wanted,) if wanted else CHROMIUM_CANDIDATES:
+        path = shutil.which(name)
+        if path:
+            return path
+    _missing(
+        f"no Chromium browser found ({wanted or ', '.join(CHROMIUM_CANDIDATES)}; on Debian: apt-get install chromium)"
+    )
+    raise AssertionError("unreachable")
+
+
+@pytest.fixture(scope="session")
+def report(reproduced, chromium) -> Path:
+    """report.html from `python -m painsim reproduce` with 100 patients per arm (tests/conftest.py)."""
+    out, r = reproduced
+    assert r.returncode == 0, r.stderr
+    page = out / "report.html"
+    assert page.is_file()
+    return page
+
+
+@dataclass
+class Visit:
+    console: list[tuple[str, str, str]] = field(default_factory=list)  # (type, text, location)
+    page_errors: list[str] = field(default_factory=list)
+    foreign_requests: list[str] = field(default_factory=list)
+    screenshot: Path | None = None
+    dom: dict = field(default_factory=dict)
+
+
+DOM_SUMMARY_JS = """() => {
+  const tableAfter = (needle) => {
+    const h = [...document.querySelectorAll('h2')].find(e => e.textContent.includes(needle));
+    for (let e = h && h.nextElementSibling; e && e.tagName !== 'H2'; e = e.nextElementSibling) {
+      const t = e.tagName === 'TABLE' ? e : e.querySelector('table');
+      if (t) return {heading: h.textContent, headers: [...t.querySelectorAll('thead th')].map(x => x.textContent),
+                     rows: t.querySelectorAll('tbody tr').length, text: t.textContent};
+    }
+    return null;
+  };
+  const figures = [...document.querySelectorAll('figure[id]')];
+  return {
+    title: document.title,
+    figure_ids: figures.map(f => f.id),
+    figures_with_svg: figures.filter(f => f.querySelector('svg')).length,
+    figures_rendered: figures.filter(f => { const s = f.querySelector('svg');
+                                            if (!s) return false; const r = s.getBoundingClientRect();
+                                            return r.width > 100 && r.height > 50; }).length,
+    claims: tableAfter('Mechanism claims'),
+    validation: tableAfter('Validation'),
+    scripts: document.querySelectorAll('script').length,
+    width: document.documentElement.scrollWidth,
+    height: document.documentElement.scrollHeight,
+  };
+}"""
+
+
+@pytest.fixture(scope="session")
+def visit(report: Path, chromium: str, tmp_path_factory) -> Visit:
+    """Open the report once; record console messages, page errors, requests, a screenshot and the DOM."""
+    from playwright.sync_api import sync_playwright
+
+    v = Visit()
+    shot = tmp_path_factory.mktemp("screenshot") / "report.png"
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True, timeout=60_000)
+        try:
+            page = browser.new_page(viewport=VIEWPORT)
+            page.on("console", lambda m: v.console.append((m.type, m.text, str(m.location))))
+            page.on("pageerror", lambda e: v.page_errors.append(str(e)))
+
+            def keep_local(route):
+                url = route.request.url
+                if url.startswith(("file:", "data:", "about:")):
+                    route.continue_()
+                else:  # the report is self-contained: nothing may be fetched from elsewhere
+                    v.foreign_requests.append(url)
+                    route.abort()
+
+            page.route("**/*", keep_local)
+            page.goto(report.as_uri(), wait_until="load", timeout=60_000)
+            page.wait_for_timeout(250)  # let late console messages arrive
+            v.dom = page.evaluate(DOM_SUMMARY_JS)
+            page.screenshot(path=str(shot), full_page=True, timeout=60_000)
+            v.screenshot = shot
+        finally:
+            browser.close()
+    return v
+
+
+def test_report_opens_without_console_or_page_errors(visit: Visit):
+    errors = [m for m in visit.console if m[0] in ("error", "assert")]
+    assert not errors, f"console errors: {errors}"
+    assert not visit.page_errors, f"page errors: {visit.page_errors}"
+    assert not visit.foreign_requests, f"the report tried to load: {visit.foreign_requests}"
+
+
+def _png_size(path: Path) -> tuple[int, int]:
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    assert data[12:16] == b"IHDR", "PNG without IHDR first"
+    assert data[-12:] == b"\x00\x00\x00\x00IEND\xaeB`\x82", "PNG truncated (no IEND chunk at the end)"
+    return struct.unpack(">II", data[16:24])
+
+
+def test_full_page_screenshot(visit: Visit):
+    shot = visit.screenshot
+    assert shot is not None and shot.is_file()
+    assert shot.stat().st_size > 20_000, f"screenshot only {shot.stat().st_size} bytes"
+    width, height = _png_size(shot)
+    assert width == VIEWPORT["width"], (width, height)
+    # full page, not just the viewport: the report is long (11 figures and two tables)
+    assert height > 3 * VIEWPORT["height"], (width, height)
+    assert height >= min(visit.dom["height"], 16_000) - 2, (height, visit.dom["height"])
+    assert visit.dom["width"] <= VIEWPORT["width"], "the page scrolls sideways"
+
+
+def test_dom_has_every_figure_and_both_tables(visit: Visit, report: Path):
+    dom = visit.dom
+    assert dom["title"] == "painsim report"
+    ids = dom["figure_ids"]
+    assert len(ids) >= 10 and len(set(ids)) == len(ids), ids
+    pngs = {p.stem for p in (report.parent / "figures").glob("*.png")}
+    assert pngs <= set(ids), f"figures not in the page: {sorted(pngs - set(ids))}"
+    assert dom["figures_with_svg"] == len(ids), "a figure without its inline SVG"
+    assert dom["figures_rendered"] == len(ids), "an inline SVG laid out with no size"
+    assert dom["scripts"] == 0
+
+    claims = dom["claims"]
+    assert claims is not None, "no table after the 'Mechanism claims' heading"
+    assert {"claim", "verdict"} <= set(claims["headers"]) and claims["rows"] >= 5, claims["headers"]
+    validation = dom["validation"]
+    assert validation is not None, "no table after the 'Validation' heading"
+    assert validation["rows"] >= 50 and "lunn2014_dlx60_dpn_50" in validation["text"]
