@@ -128,7 +128,7 @@ def _experiment_path(name: str) -> str:
 
 def _svg(fig) -> str:
     buf = io.StringIO()
-    fig.savefig(buf, format="svg")
+    fig.savefig(buf, format="svg", bbox_inches="tight")  # as the saved files (style: savefig.bbox tight)
     text = buf.getvalue()
     return text[text.index("<svg"):]
 

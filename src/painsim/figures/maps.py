@@ -4,6 +4,8 @@ sensitivity indices."""
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.colors import LogNorm
+from matplotlib.ticker import FormatStrFormatter, NullFormatter
 
 from painsim.figures.style import CLASS_COLOURS, PALETTE, new_figure
 from painsim.library import load_drug
@@ -45,11 +47,15 @@ label = "idealised"
     nnt = np.where(rd.values > 0, 1.0 / np.maximum(rd.values, 1e-9), np.nan)
     fig, ax = new_figure(size=(5.8, 4.6))
     levels = [2, 3, 4, 5, 7, 10, 15, 25, 50]
-    mesh = ax.pcolormesh(net, sert, np.log10(np.clip(nnt, 1, 100)), cmap="viridis_r", shading="nearest")
+    # colours on a log scale of the NNT itself, so that the colour bar reads in patients
+    mesh = ax.pcolormesh(net, sert, np.clip(nnt, 1, 100), cmap="viridis_r", shading="nearest",
+                         norm=LogNorm(vmin=1.5, vmax=60), edgecolors="face", linewidth=0.2)
     cs = ax.contour(net, sert, nnt, levels=levels, colors="w", linewidths=0.7)
     ax.clabel(cs, fmt="%g", fontsize=7)
-    cbar = fig.colorbar(mesh, ax=ax)
-    cbar.set_label("NNT (patients, log10 colour scale)")
+    cbar = fig.colorbar(mesh, ax=ax, ticks=levels)
+    cbar.ax.yaxis.set_major_formatter(FormatStrFormatter("%g"))
+    cbar.ax.yaxis.set_minor_formatter(NullFormatter())
+    cbar.set_label("NNT (patients; log colour scale)")
     for name in drugs:
         drug = load_drug(name)
         dose = (drug.dosing.dose_min_therapeutic or drug.dosing.dose_min).value
