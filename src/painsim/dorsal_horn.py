@@ -57,19 +57,23 @@ def dorsal_horn_params(phys: Physiology, w_ne: float, w_5ht: float) -> np.ndarra
 
 
 @nb.njit(cache=True, inline="always")
-def _hill_log(log_x, log_k, n):
-    """Receptor activation (x/K)^n / (1 + (x/K)^n) from ln x and ln K: 1 / (1 + e^{n(ln K − ln x)}),
-    one exp and one division (the population kernel has ln x already, from its Newton solve)."""
-    return 1.0 / (1.0 + math.exp(n * (log_k - log_x)))
+def _hill(log_x, x, k, n):
+    """Receptor activation (x/K)^n / (1 + (x/K)^n), given x and ln x.
+
+    Written as x/(x + K) for n = 1 and as 1/(1 + e^{n(ln K − ln x)}) otherwise: one division, and
+    one exp only where n ≠ 1 (the population kernel compiles n in as a constant and has ln x from
+    its Newton solve, so neither form costs a log)."""
+    if n == 1.0:
+        return x / (x + k)
+    return 1.0 / (1.0 + math.exp(n * (math.log(k) - log_x)))
 
 
 @nb.njit(cache=True)
-def activation_changes_log(log_r_5ht, r_ne, p):
-    """(ΔA_NE, ΔA_inh, ΔA_fac) from ln r_5HT (see :func:`activation_changes`)."""
+def activation_changes_log(log_r_5ht, r_5ht, r_ne, p):
+    """(ΔA_NE, ΔA_inh, ΔA_fac) from r_5HT and its logarithm (see :func:`activation_changes`)."""
     d_ne = r_ne - 1.0
-    k_inh, k_fac = math.log(p[D_INH_K]), math.log(p[D_FAC_K])
-    d_inh = _hill_log(log_r_5ht, k_inh, p[D_INH_N]) - _hill_log(0.0, k_inh, p[D_INH_N])
-    d_fac = _hill_log(log_r_5ht, k_fac, p[D_FAC_N]) - _hill_log(0.0, k_fac, p[D_FAC_N])
+    d_inh = _hill(log_r_5ht, r_5ht, p[D_INH_K], p[D_INH_N]) - _hill(0.0, 1.0, p[D_INH_K], p[D_INH_N])
+    d_fac = _hill(log_r_5ht, r_5ht, p[D_FAC_K], p[D_FAC_N]) - _hill(0.0, 1.0, p[D_FAC_K], p[D_FAC_N])
     return d_ne, d_inh, d_fac
 
 
@@ -79,7 +83,7 @@ def activation_changes(r_5ht, r_ne, p):
 
     ΔA_NE = r_NE − 1 (α2, linear); ΔA_inh, ΔA_fac: Hill activation of the inhibitory (5-HT1/7)
     and facilitatory (5-HT3) receptors at r_5HT minus that at baseline (r = 1)."""
-    return activation_changes_log(math.log(r_5ht), r_ne, p)
+    return activation_changes_log(math.log(r_5ht), r_5ht, r_ne, p)
 
 
 @nb.njit(cache=True)
@@ -89,16 +93,17 @@ def saturate(net):
 
 
 @nb.njit(cache=True)
-def inhibition_log(log_r_5ht, r_ne, p):
-    """Restored descending inhibition I in (−1, 1) from ln r_5HT and r_NE (the kernel's form)."""
-    d_ne, d_inh, d_fac = activation_changes_log(log_r_5ht, r_ne, p)
+def inhibition_log(log_r_5ht, r_5ht, r_ne, p):
+    """Restored descending inhibition I in (−1, 1) from r_5HT, its logarithm and r_NE (the
+    kernel's form: it has both from the Newton solve)."""
+    d_ne, d_inh, d_fac = activation_changes_log(log_r_5ht, r_5ht, r_ne, p)
     return saturate(p[D_W_NE] * d_ne + p[D_W_5HT] * (d_inh - d_fac) + p[D_W_SYN] * d_ne * d_inh)
 
 
 @nb.njit(cache=True)
 def inhibition(r_5ht, r_ne, p):
     """Restored descending inhibition I in (−1, 1) (positive = analgesic)."""
-    return inhibition_log(math.log(r_5ht), r_ne, p)
+    return inhibition_log(math.log(r_5ht), r_5ht, r_ne, p)
 
 
 @nb.njit(cache=True)

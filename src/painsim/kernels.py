@@ -256,7 +256,7 @@ def _inhibition_lanes(w, dh, half_h, in_window):
         rne = w[R_RNE * BATCH + lane]
         o_s = w[R_OCC_S * BATCH + lane]
         o_n = w[R_OCC_N * BATCH + lane]
-        inh = _inhibition_log(w[R_U5 * BATCH + lane], rne, dh)  # ln r_5HT is the Newton iterate
+        inh = _inhibition_log(w[R_U5 * BATCH + lane], r5, rne, dh)  # ln r_5HT is the Newton iterate
         w[R_ACC * BATCH + lane] += half_h * (w[R_PREV * BATCH + lane] + inh)
         w[(R_ACC + 1) * BATCH + lane] += half_h * (w[(R_PREV + 1) * BATCH + lane] + o_s)
         w[(R_ACC + 2) * BATCH + lane] += half_h * (w[(R_PREV + 2) * BATCH + lane] + o_n)
