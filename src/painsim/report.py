@@ -34,9 +34,9 @@ doses = [60]
 [sensitivity]
 methods = ["morris", "sobol"]
 outcome = "50pct"
-morris_trajectories = 3
+morris_trajectories = 8
 morris_levels = 4
-sobol_n = 8
+sobol_n = 256
 seed = 7
 [sensitivity.parameters]
 "calibration.w_ne" = { low = 5.5, high = 22.0, scale = "log" }

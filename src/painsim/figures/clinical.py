@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.ticker import FixedLocator, FormatStrFormatter, NullFormatter
 
 from painsim.figures.style import CLASS_COLOURS, PALETTE, new_figure
 from painsim.library import load_drug
@@ -75,7 +76,11 @@ def nnt_forest(rows):
                 mfc="white" if r.training else PALETTE["blue"])
     ax.set_yticks(range(len(rows)), [r.key for r in rows[::-1]], fontsize=6.5)
     ax.set_xscale("log")
+    # plain NNT numbers at readable spacing (matplotlib's minor log labels "3×10⁰ 4×10⁰" collide)
+    ax.xaxis.set_major_locator(FixedLocator([1, 2, 3, 5, 10, 20, 50]))
+    ax.xaxis.set_major_formatter(FormatStrFormatter("%g"))
+    ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel("NNT (patients, log scale)")
     ax.set_ylabel("reported outcome (row key)")
-    ax.set_title("NNT: reported (black squares) vs simulated (blue); open = training")
+    ax.set_title("NNT: reported (black squares) vs simulated (blue)\nopen symbols: training rows", fontsize=9)
     return fig

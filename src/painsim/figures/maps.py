@@ -93,6 +93,9 @@ def sensitivity_bars(ds, output: str | None = None):
     ax.set_xlabel("sensitivity index (1)")
     ax.set_ylabel("parameter (dotted name)")
     if series:
-        ax.legend()
-    ax.set_title(f"Sensitivity of {output or 'the output'}")
+        # below the axes: beside the bars it would cover the longest ones
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.28), ncols=len(series), fontsize=7, frameon=False)
+    what = {"difference": "the drug − placebo responder difference", "p_drug": "the drug-arm responder rate",
+            "nnt": "the NNT"}.get(output or "", output or "the output")
+    ax.set_title(f"Sensitivity of {what}")
     return fig
