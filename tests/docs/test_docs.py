@@ -60,7 +60,7 @@ def _hooks():
 
 
 def test_site_builds_strict_with_every_page(site: Path):
-    for name in ("", "getting-started", "tutorial", "model", "gallery", "benchmarks", "api"):
+    for name in ("", "getting-started", "tutorial", "model", "parameters", "gallery", "benchmarks", "api"):
         _page(site, name)
     for module in ("library", "regimen", "pk", "occupancy", "synapse", "dorsal_horn", "population",
                    "simulate", "trial", "validate", "sweep", "sensitivity", "kernels", "figures"):
@@ -92,6 +92,27 @@ def test_gallery_lists_every_experiment(site: Path):
     for path in sorted(modules.glob("*.py")) if modules.is_dir() else []:
         if not path.name.startswith("_"):
             assert f"python -m painsim.experiments.{path.stem}" in text, path.name
+
+
+def test_parameters_page_lists_every_value_of_the_model_files(site: Path):
+    """Every value table (value + unit) of the physiology and drug files has a row with its source."""
+    import tomllib
+
+    text = unescape(re.sub(r"<[^>]+>", "", _page(site, "parameters")))
+    models = ROOT / "src" / "painsim" / "models"
+    phys = tomllib.loads((models / "physiology.toml").read_text())
+    n_phys = 0
+    for section, table in phys.items():
+        for key, v in table.items() if isinstance(table, dict) else ():
+            if isinstance(v, dict) and "value" in v and "unit" in v:
+                n_phys += 1
+                assert f"{section}.{key}" in text, f"{section}.{key}"
+    assert n_phys > 15
+    assert "Mena et al. 2024 (mena2024)" in text  # a source resolved to author and year
+    for path in sorted((models / "drugs").glob("*.toml")):
+        drug = tomllib.loads(path.read_text())
+        parent = drug["moieties"][0]["name"]
+        assert f"{parent}.pk." in text, path.name
 
 
 # --------------------------------------------------------------------------------------------
