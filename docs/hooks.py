@@ -444,14 +444,21 @@ def gallery_markdown(root: Path) -> str:
 # mkdocs events
 
 
+def fill_page(markdown: str, page: Any, config: Any, *, src_uri: str, marker: str,
+              generate: Any) -> str:
+    """``generate(repository root)`` in place of ``marker`` on the page ``src_uri`` (appended when the
+    marker is missing); other pages unchanged."""
+    if page.file.src_uri != src_uri:
+        return markdown
+    generated = generate(_root(config))
+    if marker in markdown:
+        return markdown.replace(marker, generated)
+    return markdown.rstrip() + "\n\n" + generated
+
+
 def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
     """Fill the gallery page."""
-    if page.file.src_uri != GALLERY_PAGE:
-        return markdown
-    generated = gallery_markdown(_root(config))
-    if MARKER in markdown:
-        return markdown.replace(MARKER, generated)
-    return markdown.rstrip() + "\n\n" + generated
+    return fill_page(markdown, page, config, src_uri=GALLERY_PAGE, marker=MARKER, generate=gallery_markdown)
 
 
 def on_serve(server: Any, config: Any, builder: Any) -> Any:

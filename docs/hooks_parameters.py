@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from hooks import _bibliography, _escape, _root  # the gallery hook's readers
+from hooks import _bibliography, _escape, fill_page  # the gallery hook's readers
 
 MARKER = "<!-- parameters -->"
 PAGE = "parameters.md"
@@ -108,9 +108,4 @@ def parameters_markdown(root: Path) -> str:
 
 def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
     """Fill the parameters page."""
-    if page.file.src_uri != PAGE:
-        return markdown
-    generated = parameters_markdown(_root(config))
-    if MARKER in markdown:
-        return markdown.replace(MARKER, generated)
-    return markdown.rstrip() + "\n\n" + generated
+    return fill_page(markdown, page, config, src_uri=PAGE, marker=MARKER, generate=parameters_markdown)
