@@ -565,7 +565,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("reproduce", help="run the main job and write its outputs")
     r.add_argument("--out", default="painsim-results", help="output directory (default: painsim-results)")
-    r.add_argument("--patients", default="1000", metavar="N", help="patients per arm in the trials (default 1000)")
+    r.add_argument("--patients", default="2000", metavar="N",
+                   help="patients per arm in the trials (default 2000, as painsim validate)")
     r.add_argument("--quiet", action="store_true", help="no progress bars")
     r.set_defaults(func=cmd_reproduce)
 
