@@ -24,3 +24,11 @@ def test_quick_start_is_two_commands_main_job_then_tests():
 def test_ci_runs_the_readme_test_command():
     ci = (ROOT / ".ci" / "run").read_text()
     assert _quick_start_commands()[1] in ci.splitlines()
+
+
+def test_readme_python_example_runs(tmp_path, monkeypatch):
+    """The README's Python section is code a student will paste: it must run as written."""
+    text = (ROOT / "README.md").read_text()
+    code = re.search(r"## Python\n\n```python\n(.*?)```", text, flags=re.S).group(1)
+    monkeypatch.chdir(tmp_path)
+    exec(compile(code, "README.md (Python)", "exec"), {"__name__": "readme_example"})
