@@ -30,7 +30,7 @@ from painsim.dorsal_horn import dorsal_horn_params, inhibition
 from painsim.library import DrugSpec
 from painsim.occupancy import occupancy_params
 from painsim.physiology import Physiology
-from painsim.pk import _KM, _PER_MOIETY, _V, _VMAX, MG_PER_L_TO_NG_PER_ML, expm, rate_matrix, structure
+from painsim.pk import _KM, _PER_MOIETY, _V, _VMAX, MG_PER_L_TO_NG_PER_ML, PKStructure, expm, rate_matrix, structure
 from painsim.population import K_ADHERENCE, uniform
 from painsim.synapse import (
     P_C0,
@@ -63,20 +63,25 @@ N_OUT = 5  # I, occ SERT, occ NET, r 5-HT, r NE
 
 @dataclass(frozen=True)
 class Chain:
-    """Everything numeric the kernels need for one drug (arrays, canonical units)."""
+    """Everything numeric the kernels need for one drug (arrays, canonical units): the PK
+    structure (:class:`painsim.pk.PKStructure`, its arrays also reachable as attributes here),
+    occupancy rows, synapse and dorsal-horn parameter vectors."""
 
     drug: DrugSpec
-    ncmt: np.ndarray
-    from_idx: np.ndarray
-    mw_ratio: np.ndarray
-    central: np.ndarray
-    periph: np.ndarray
-    n_states: int
-    nonlinear: bool
+    pk: PKStructure
     occ: np.ndarray  # (2, 1 + 2*m): [emax, ec50..., hill...] for SERT, NET
     p5: np.ndarray
     pne: np.ndarray
     dh: np.ndarray
+
+    # the PK arrays by name, as the numba kernels take them
+    ncmt = property(lambda self: self.pk.ncmt)
+    from_idx = property(lambda self: self.pk.from_idx)
+    mw_ratio = property(lambda self: self.pk.mw_ratio)
+    central = property(lambda self: self.pk.central)
+    periph = property(lambda self: self.pk.periph)
+    n_states = property(lambda self: self.pk.n_states)
+    nonlinear = property(lambda self: self.pk.nonlinear)
 
 
 def chain(drug: DrugSpec, phys: Physiology, cal) -> Chain:
@@ -89,9 +94,7 @@ def chain(drug: DrugSpec, phys: Physiology, cal) -> Chain:
         occ[i, 0] = p.emax
         occ[i, 1:1 + m] = p.ec50
         occ[i, 1 + m:] = p.hill
-    return Chain(drug=drug, ncmt=s.ncmt, from_idx=s.from_idx, mw_ratio=s.mw_ratio,
-                 central=s.central, periph=s.periph, n_states=s.n_states, nonlinear=s.nonlinear,
-                 occ=occ, p5=synapse_params(phys, "serotonin"),
+    return Chain(drug=drug, pk=s, occ=occ, p5=synapse_params(phys, "serotonin"),
                  pne=synapse_params(phys, "norepinephrine"),
                  dh=dorsal_horn_params(phys, cal.w_ne, cal.w_5ht))
 
