@@ -39,8 +39,25 @@ def test_shipped_objective_reproduces_at_shipped_parameters():
 
 @pytest.mark.slow
 def test_calibrate_reproduces_shipped_file():
+    # to the optimizer's precision (outer xatol 1e-4 in log space): the fit is the same to ~3e-6
+    # from other outer starting points (measured), so 1e-4 is a real check, and robust to the
+    # last-digit differences of another machine
     doc = calibrate()
     shipped = _shipped()
     for name in PARAMETERS:
-        assert doc["parameters"][name]["value"] == pytest.approx(shipped["parameters"][name]["value"], rel=1e-6)
-    assert doc["objective_value"] == pytest.approx(shipped["objective_value"], rel=1e-6)
+        assert doc["parameters"][name]["value"] == pytest.approx(shipped["parameters"][name]["value"], rel=1e-4)
+    assert doc["objective_value"] == pytest.approx(shipped["objective_value"], rel=1e-5)
+
+
+@pytest.mark.slow
+def test_calibration_does_not_depend_on_the_outer_start(monkeypatch):
+    """The fit once landed elsewhere (w_5HT 0.78 vs 1.34) after last-digit changes; now it must
+    not move with the starting point of the outer search."""
+    import painsim.calibrate as c
+
+    monkeypatch.setattr(c, "START_W_NE", 2.5)
+    monkeypatch.setattr(c, "START_W_5HT", 0.6)
+    doc = c.calibrate()
+    shipped = _shipped()
+    for name in PARAMETERS:
+        assert doc["parameters"][name]["value"] == pytest.approx(shipped["parameters"][name]["value"], rel=1e-4)
