@@ -24,7 +24,8 @@ from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-__all__ = ["CLAIM_EXPERIMENTS", "OUTSIDE_THE_MODEL", "Finding", "experiment_main", "run_claims", "shared_trial"]
+__all__ = ["CLAIM_EXPERIMENTS", "OUTSIDE_THE_MODEL", "Finding", "difference", "experiment_main", "run_claims",
+           "shared_trial"]
 
 #: the claim experiments, in the order of the seed article
 CLAIM_EXPERIMENTS: tuple[str, ...] = (
@@ -86,10 +87,10 @@ OUTSIDE_THE_MODEL: tuple[Finding, ...] = (
 
 
 @lru_cache(maxsize=32)
-def shared_trial(drug: str, dose: float, weeks: int, n_per_arm: int, seed: int, outcome: str = "50pct",
-                 condition: str = "dpn", design: str = "parallel", placebo_response: float | None = None,
-                 keep_courses: bool = False):
-    """A virtual trial of a library drug, cached so that experiments sharing one run it once.
+def shared_trial(drug: str, dose: float, weeks: int, n_per_arm: int, seed: int):
+    """A parallel trial of a library drug (≥ 50 % outcome, painful diabetic
+    neuropathy), cached so that experiments sharing one run it once; the weekly courses are kept
+    (~1 MB for 2000 patients), so an experiment that needs them shares the run too.
 
     Returns
     -------
@@ -98,9 +99,12 @@ def shared_trial(drug: str, dose: float, weeks: int, n_per_arm: int, seed: int, 
     from painsim.library import load_drug
     from painsim.trial import run_trial
 
-    return run_trial(load_drug(drug), dose, weeks, n_per_arm=n_per_arm, seed=seed, outcome=outcome,
-                     condition=condition, design=design, placebo_response=placebo_response,
-                     keep_courses=keep_courses)
+    return run_trial(load_drug(drug), dose, weeks, n_per_arm=n_per_arm, seed=seed, keep_courses=True)
+
+
+def difference(trial) -> float:
+    """Drug − placebo responder fraction of a :class:`painsim.trial.TrialResult`."""
+    return trial.p_drug - trial.p_placebo
 
 
 def verdict(ok: bool) -> str:

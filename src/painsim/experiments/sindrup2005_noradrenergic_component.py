@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from painsim.experiments import Finding, experiment_main, shared_trial, verdict
+from painsim.experiments import Finding, difference, experiment_main, shared_trial, verdict
 
 CLAIM = ("The noradrenergic component is essential: an SNRI without its NET effect loses most of its "
          "benefit (SSRIs alone are moderate at best).")
@@ -27,14 +27,12 @@ def knockout(target: str, *, n_per_arm: int, seed: int) -> float:
     from painsim.trial import run_trial
 
     drug = load_drug("duloxetine").with_value(f"duloxetine.occupancy.{target}.ec50", 1e12)
-    r = run_trial(drug, DOSE, 12, n_per_arm=n_per_arm, seed=seed)
-    return r.p_drug - r.p_placebo
+    return difference(run_trial(drug, DOSE, 12, n_per_arm=n_per_arm, seed=seed))
 
 
 def run(*, n_per_arm: int = 2000, seed: int = 21) -> Finding:
     """Full drug, NET knocked out, SERT knocked out (same patients and seed)."""
-    full = shared_trial("duloxetine", DOSE, 12, n_per_arm, seed)
-    rd = full.p_drug - full.p_placebo
+    rd = difference(shared_trial("duloxetine", DOSE, 12, n_per_arm, seed))
     no_net = knockout("net", n_per_arm=n_per_arm, seed=seed)
     no_sert = knockout("sert", n_per_arm=n_per_arm, seed=seed)
     evidence = (f"drug−placebo ≥50 % responders at week 12: full {rd:.1%}; without NET {no_net:.1%}; "

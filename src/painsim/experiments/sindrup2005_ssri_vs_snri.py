@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from painsim.experiments import Finding, experiment_main, shared_trial, verdict
+from painsim.experiments import Finding, difference, experiment_main, shared_trial, verdict
 
 CLAIM = ("SSRIs alone are moderately effective at best; SNRIs work better than SSRIs (the dual mechanism "
          "matters).")
@@ -28,9 +28,9 @@ def run(*, n_per_arm: int = 2000, seed: int = 21) -> Finding:
     ssri = {}
     for name in SSRIS:
         d = load_drug(name).dosing
-        tr = shared_trial(name, float((d.dose_min_therapeutic or d.dose_min).value), 12, n_per_arm, seed)
-        ssri[name] = tr.p_drug - tr.p_placebo
-    snri = {n: (lambda t: t.p_drug - t.p_placebo)(shared_trial(n, dose, 12, n_per_arm, seed)) for n, dose in SNRIS}
+        ssri[name] = difference(shared_trial(name, float((d.dose_min_therapeutic or d.dose_min).value), 12,
+                                             n_per_arm, seed))
+    snri = {name: difference(shared_trial(name, dose, 12, n_per_arm, seed)) for name, dose in SNRIS}
     evidence = ("drug−placebo ≥50 % responders: " + ", ".join(f"{k} {v:.1%}" for k, v in ssri.items())
                 + " vs " + ", ".join(f"{k} {v:.1%}" for k, v in snri.items())
                 + "; reported NNT ~7 (SSRIs) vs ~4–5 (SNRIs)")
