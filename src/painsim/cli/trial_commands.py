@@ -1,0 +1,192 @@
+"""``painsim trial``, ``validate`` and ``calibrate``: virtual placebo-controlled trials, one at a
+time, against every reported outcome, and the fit of the global parameters to the training set."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from painsim.cli.common import UserError, atomic_write, format_table, parse_dose, parse_fraction, parse_int
+
+__all__ = ["add_parsers", "cmd_calibrate", "cmd_trial", "cmd_validate"]
+
+
+def cmd_trial(args: argparse.Namespace) -> int:
+    """``painsim trial``: one virtual trial, drug against placebo; responder rates and the NNT.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed command line.
+
+    Returns
+    -------
+    int
+        Exit status 0.
+
+    Raises
+    ------
+    UserError
+        For an invalid option, or a trial the model rejects (its ``ValueError``).
+    """
+    from painsim.library import load_drug
+    from painsim.trial import run_trial
+
+    drug = load_drug(args.drug)
+    dose = parse_dose(args.dose, drug.name)
+    weeks = parse_int(args.weeks, "--weeks", maximum=104)
+    n = parse_int(args.patients, "--patients", maximum=10_000_000)
+    seed = parse_int(args.seed, "--seed", minimum=0)
+    p_pl = None if args.placebo_response is None else parse_fraction(args.placebo_response, "--placebo-response")
+    p_miss = 0.0 if args.missed_doses is None else float(args.missed_doses)
+    if not 0.0 <= p_miss < 1.0:
+        raise UserError(f"--missed-doses must lie in [0, 1), got {args.missed_doses!r}")
+    from painsim.progress import Progress
+
+    quiet = args.quiet or args.json
+    try:
+        # progress bar (stderr, terminals only): drug-arm patients done, patients/s, ETA
+        with Progress(n, f"trial {drug.name} {dose:g} mg/day, {weeks} weeks", enabled=not quiet,
+                      unit="patients") as bar:
+            res = run_trial(drug, dose, weeks, n_per_arm=n, seed=seed, outcome=args.outcome,
+                            condition=args.condition, placebo_response=p_pl, design=args.design, p_miss=p_miss,
+                            progress=bar.update)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    if args.json:
+        print(json.dumps(res.to_dict(), indent=2))
+        return 0
+
+    def nnt_text() -> str:
+        if res.nnt is None:
+            return "not estimable (drug not better than placebo)"
+        ci = ("95 % CI not estimable (interval of the difference includes 0)" if res.nnt_ci_low is None
+              else f"95 % CI {res.nnt_ci_low:.1f}-{res.nnt_ci_high:.1f}")
+        return f"{res.nnt:.1f} ({ci})"
+
+    label = {"50pct": ">= 50 %", "30pct": ">= 30 %"}[res.outcome]
+    print(f"{drug.display_name} {dose:g} mg/day vs placebo, {weeks} weeks, {res.design}, "
+          f"{res.condition}, {n} per arm, seed {seed}")
+    print(f"responders ({label} pain reduction): drug {res.p_drug:.1%}, placebo {res.p_placebo:.1%}")
+    print(f"NNT {nnt_text()}")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """``painsim validate``: every reported outcome next to the simulated one, with a verdict.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed command line.
+
+    Returns
+    -------
+    int
+        Exit status 0.
+    """
+    from painsim.validate import validate
+
+    n = parse_int(args.patients, "--patients", maximum=1_000_000)
+    rows = validate(n_per_arm=n, seed=parse_int(args.seed, "--seed", minimum=0), quiet=args.quiet)
+    if args.csv:
+        import csv
+        import io
+
+        buf = io.StringIO()
+        w = csv.DictWriter(buf, fieldnames=list(rows[0].as_dict()))
+        w.writeheader()
+        for r in rows:
+            w.writerow(r.as_dict())
+        path = Path(args.csv)
+        atomic_write(path, buf.getvalue())
+    if args.json:
+        print(json.dumps([r.as_dict() for r in rows], indent=2))
+        return 0
+
+    def nnt_cell(nnt, ci) -> str:
+        if nnt is None:
+            return "-"
+        if ci is None or ci[0] is None:
+            return f"{nnt:.1f}"
+        return f"{nnt:.1f} ({ci[0]:.1f}-{ci[1]:.1f})"
+
+    table = [[r.key, "train" if r.training else "", nnt_cell(r.reported_nnt, r.reported_ci),
+              nnt_cell(r.sim_nnt, r.sim_ci) if r.simulated else "",
+              "" if r.sim_p_drug is None else f"{r.sim_p_drug:.0%}",
+              "" if r.sim_p_placebo is None else f"{r.sim_p_placebo:.0%}", r.verdict] for r in rows]
+    print(format_table(table, ["reported outcome", "set", "reported NNT (95% CI)", "simulated NNT (95% CI)",
+                               "p drug", "p placebo", "verdict"]))
+    sim = [r for r in rows if r.simulated and r.reported_ci is not None]
+    inside = sum(r.verdict == "inside" for r in sim)
+    print(f"\n{inside} of {len(sim)} simulated outcomes with a reported interval lie inside it "
+          f"({sum(r.verdict == 'inside' for r in sim if not r.training)} of "
+          f"{sum(not r.training for r in sim)} validation rows). 'train' rows were used for calibration.")
+    return 0
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    """``painsim calibrate``: refit the global parameters to the training set and write them.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed command line (``out``, ``quiet``).
+
+    Returns
+    -------
+    int
+        Exit status 0.
+    """
+    from painsim.calibrate import calibrate, write_calibration
+    from painsim.progress import Progress
+
+    with Progress(300, "calibrate (outer evaluations, at most)", enabled=not args.quiet) as bar:
+        doc = calibrate(progress=lambda i, v: bar.update(note=f"objective {v:.3f}"))
+    path = write_calibration(doc, args.out)
+    p = doc["parameters"]
+    print(f"wrote {path}: objective {doc['objective_value']:.4g}; "
+          + ", ".join(f"{k} = {v['value']:.4g}" for k, v in p.items()))
+    for t in doc["targets"]:
+        print(f"  {t['key']:<40} observed {t['observed']:8.4f}  simulated {t['simulated']:8.4f}  z {t['z']:+.2f}")
+    return 0
+
+
+def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``trial``, ``validate`` and ``calibrate`` to the ``painsim`` sub-commands.
+
+    Parameters
+    ----------
+    sub : argparse._SubParsersAction
+        The sub-parsers object of the top-level parser.
+    """
+    t = sub.add_parser("trial", help="run a virtual placebo-controlled trial")
+    t.add_argument("--drug", required=True, help="drug name (see `painsim drugs`)")
+    t.add_argument("--dose", required=True, metavar="MG_PER_DAY", help="daily dose, mg/day")
+    t.add_argument("--weeks", required=True, metavar="W", help="trial duration, weeks")
+    t.add_argument("--patients", default="500", metavar="N", help="patients per arm (default 500)")
+    t.add_argument("--seed", default="1", metavar="S", help="random seed (default 1)")
+    t.add_argument("--outcome", default="50pct", choices=["50pct", "30pct"], help="responder definition")
+    t.add_argument("--placebo-response", default=None, metavar="P",
+                   help="expected placebo responder fraction for the outcome (overrides the condition)")
+    t.add_argument("--condition", default="dpn", choices=["dpn", "phn", "central", "mixed"],
+                   help="neuropathic condition (sets the placebo response; default dpn)")
+    t.add_argument("--design", default="parallel", choices=["parallel", "crossover"])
+    t.add_argument("--missed-doses", default=None, metavar="P", help="probability a dose is missed")
+    t.add_argument("--json", action="store_true", help="machine-readable output")
+    t.add_argument("--quiet", action="store_true", help="no progress output")
+    t.set_defaults(func=cmd_trial)
+
+    v = sub.add_parser("validate", help="every reported outcome next to the simulated one")
+    v.add_argument("--patients", default="2000", metavar="N", help="patients per arm (default 2000)")
+    v.add_argument("--seed", default="7", metavar="S")
+    v.add_argument("--csv", default=None, metavar="FILE", help="also write the table as CSV")
+    v.add_argument("--json", action="store_true", help="machine-readable output")
+    v.add_argument("--quiet", action="store_true", help="no progress bar")
+    v.set_defaults(func=cmd_validate)
+
+    cb = sub.add_parser("calibrate", help="refit the global parameters to the training set")
+    cb.add_argument("--out", default=None, help="output file (default: the shipped models/calibration.toml)")
+    cb.add_argument("--quiet", action="store_true", help="no progress bar")
+    cb.set_defaults(func=cmd_calibrate)
