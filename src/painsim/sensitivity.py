@@ -39,15 +39,16 @@ from painsim.sweep import (
     Experiment,
     ExperimentError,
     SensitivitySpec,
-    _Context,
-    _context,
-    _map,
-    _mu,
-    _provenance,
-    _resolve,
-    _simulate_trial,
+    SweepContext,
+    check_parameter,
+    experiment_placebo_mu,
     fixed_occupancy_course,
     load_experiment,
+    map_tasks,
+    provenance_attrs,
+    resolve_point,
+    simulate_point_trial,
+    sweep_context,
     write_netcdf,
 )
 
@@ -78,7 +79,7 @@ def parse_parameter_flag(text: str) -> tuple[str, float, float, str]:
     return name.strip(), lo, hi, scale
 
 
-def _evaluate(ctx: _Context, job: tuple[str | None, float, tuple[str, ...], np.ndarray, str, int]) -> np.ndarray:
+def _evaluate(ctx: SweepContext, job: tuple[str | None, float, tuple[str, ...], np.ndarray, str, int]) -> np.ndarray:
     """Evaluate rows of natural-scale parameter values → (rows, 3): p_drug, difference, nnt."""
     drug, dose, names, rows, outcome, week = job
     exp = ctx.exp
@@ -88,8 +89,8 @@ def _evaluate(ctx: _Context, job: tuple[str | None, float, tuple[str, ...], np.n
     for i, row in enumerate(rows):
         params = dict(zip(names, (float(v) for v in row), strict=True))
         try:
-            res = _resolve(ctx, drug, dose, params)
-            mu = _mu(exp, res.phys, res.cal)
+            res = resolve_point(ctx, drug, dose, params)
+            mu = experiment_placebo_mu(exp, res.phys, res.cal)
             ideal = (fixed_occupancy_course(res.occ[0], res.occ[1], exp.weeks, phys=res.phys, cal=res.cal)
                      if res.drug is None else None)
         except (KeyError, ValueError):
@@ -97,7 +98,7 @@ def _evaluate(ctx: _Context, job: tuple[str | None, float, tuple[str, ...], np.n
         pd, pp = [], []
         for trial in range(exp.trials):
             try:
-                values, status = _simulate_trial(ctx, res, trial, mu, ideal)
+                values, status = simulate_point_trial(ctx, res, trial, mu, ideal)
             except ValueError:
                 status = -1
             if status != STATUS_OK:
@@ -156,7 +157,6 @@ def run_sensitivity(experiment: Experiment | str | os.PathLike[str], *, methods:
     from SALib.sample import sobol as sobol_sample
 
     from painsim.progress import Progress
-    from painsim.sweep import _parameter
 
     exp = experiment if isinstance(experiment, Experiment) else load_experiment(experiment)
     spec = exp.sensitivity or SensitivitySpec(parameters=())
@@ -170,8 +170,8 @@ def run_sensitivity(experiment: Experiment | str | os.PathLike[str], *, methods:
         params = tuple(parameters)
         phys = exp.physiology()
         for name, lo, hi, _ in params:
-            _parameter(name, [lo, hi], specs=exp.specs, idealised=exp.idealised is not None, phys=phys,
-                       path=exp.path)
+            check_parameter(name, [lo, hi], specs=exp.specs, idealised=exp.idealised is not None, phys=phys,
+                            path=exp.path)
     else:
         params = spec.parameters
     if not params:
@@ -192,7 +192,7 @@ def run_sensitivity(experiment: Experiment | str | os.PathLike[str], *, methods:
     outcome = spec.outcome
     # the trial must report the analysed outcome and week: evaluate with exactly those
     exp = dataclasses.replace(exp, outcomes=(outcome,), report_weeks=(week,), keep_patients=False)
-    ctx = _context(exp)
+    ctx = sweep_context(exp)
     names = tuple(p[0] for p in params)
     scales = tuple(p[3] for p in params)
     bounds = [[math.log10(lo), math.log10(hi)] if s == "log" else [lo, hi] for _, lo, hi, s in params]
@@ -224,7 +224,7 @@ def run_sensitivity(experiment: Experiment | str | os.PathLike[str], *, methods:
 
     payload = [(drug, dose, names, _natural(samples[m][a:b], scales), outcome, week) for m, a, b in jobs]
     with bar:
-        _map(_evaluate, ctx, payload, on_result, scheduler=scheduler, workers=workers)
+        map_tasks(_evaluate, ctx, payload, on_result, scheduler=scheduler, workers=workers)
 
     out_names = list(OUTPUTS)
     data: dict[str, Any] = {}
@@ -274,7 +274,7 @@ def run_sensitivity(experiment: Experiment | str | os.PathLike[str], *, methods:
         "output": xr.Variable(("output",), np.array(out_names, dtype=object),
                               {"units": "1", "long_name": "analysed trial output"}),
     }
-    attrs = _provenance(ctx)
+    attrs = provenance_attrs(ctx)
     attrs.update({
         "title": f"painsim sensitivity: {exp.name}",
         "methods": ", ".join(methods), "salib_seed": seed, "outcome": outcome, "week": week,

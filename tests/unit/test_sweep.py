@@ -25,13 +25,13 @@ from painsim.simulate import chain, run_fast
 from painsim.sweep import (
     ExperimentError,
     SweepStats,
-    _patients,
     fixed_occupancy_course,
     load_experiment,
     parse_experiment,
     run_sweep,
     write_netcdf,
 )
+from painsim.sweep.point import draw_patients
 from painsim.trial import run_trial
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -384,7 +384,7 @@ def test_idealised_selectivity_grid(tmp_path):
     assert (pp == pp.isel({"occupancy.sert": 0, "occupancy.net": 0})).all()
     # the idealised patients are draw_population's patients
     pop = draw_population(load_drug("duloxetine"), load_physiology(), 50, seed=4, stream=ARM_DRUG)
-    mine = _patients(load_physiology(), 50, 4, ARM_DRUG)
+    mine = draw_patients(load_physiology(), 50, 4, ARM_DRUG)
     np.testing.assert_array_equal(pop.baseline, mine.baseline)
     np.testing.assert_array_equal(pop.sensitivity, mine.sensitivity)
 
