@@ -190,6 +190,8 @@ def _is_kind(raw: Any, kind: str) -> bool:
 
 def _choices_text(choices: Iterable[Any]) -> str:
     shown = [repr(c) for c in choices]
+    if len(shown) == 1:
+        return shown[0]
     if len(shown) == 2:
         return f"{shown[0]} or {shown[1]}"
     return "one of " + ", ".join(shown)
