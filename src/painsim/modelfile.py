@@ -402,7 +402,7 @@ class ModelFile:
         except ValueError:
             raise self.fail("dialect", f"{head} (a dialect is 'painsim-<kind>/<version>')") from None
         if found.kind != expected.kind:
-            raise self.fail("dialect", f"{head}: this is a {found.kind} file, not a {expected.kind} file")
+            raise self.fail("dialect", f"{head}: the file is of kind {found.kind!r}, not {expected.kind!r}")
         if found.version > expected.version:
             raise self.fail("dialect", f"{head}: version {found.version} is newer than this painsim reads "
                                        f"(version {expected.version}); upgrade painsim")
