@@ -29,7 +29,6 @@ import datetime as _dt
 import math
 import os
 import tempfile
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,15 +36,16 @@ import numpy as np
 from scipy.optimize import minimize
 from scipy.special import logit, ndtr
 
-from painsim.calibration import PARAMETERS, Calibration
+from painsim.calibration import DIALECT, PARAMETERS, Calibration
 from painsim.dorsal_horn import dorsal_horn_params, inhibition_array
 from painsim.library import load_drug, models_dir
 from painsim.physiology import Physiology, load_physiology
 from painsim.population import ARM_DRUG, draw_population
+from painsim.reported import load_reported_outcomes
 from painsim.simulate import HOURS_PER_WEEK
 from painsim.trial import OUTCOMES, PLACEBO_REFERENCE_WEEKS, drug_courses, placebo_mu
 
-__all__ = ["CALIBRATION_SEED", "N_PER_DRUG", "Target", "calibrate", "load_outcomes", "objective"]
+__all__ = ["CALIBRATION_SEED", "N_PER_DRUG", "Target", "calibrate", "objective"]
 
 CALIBRATION_SEED = 2026
 N_PER_DRUG = 1000
@@ -54,13 +54,6 @@ START_W_NE, START_W_5HT = 3.0, 0.5
 #: starting points (ln sigma_p, ln tau_p/week) of the inner fit; the best result is kept
 INNER_STARTS = ((0.0, 0.5), (0.5, 1.0), (1.0, 1.5))
 MOORE_RATIO, MOORE_SE = 0.95, 0.02
-
-
-def load_outcomes(path: str | None = None) -> list[dict]:
-    """Rows of ``models/reported_outcomes.toml``."""
-    p = Path(path) if path else models_dir() / "reported_outcomes.toml"
-    with open(p, "rb") as fh:
-        return tomllib.load(fh)["outcome"]
 
 
 @dataclass(frozen=True)
@@ -233,7 +226,7 @@ def calibrate(*, n: int = N_PER_DRUG, seed: int = CALIBRATION_SEED, phys: Physio
               progress=None) -> dict:
     """Run the fit; return the document written to ``models/calibration.toml``."""
     phys = load_physiology() if phys is None else phys
-    rows = load_outcomes()
+    rows = load_reported_outcomes()
     targets = training_targets(rows)
     sc = _Scenarios(phys, n, seed, rows)
     evals = {"outer": 0}
@@ -272,6 +265,7 @@ def calibrate(*, n: int = N_PER_DRUG, seed: int = CALIBRATION_SEED, phys: Physio
     from painsim import __version__
 
     return {
+        "dialect": DIALECT,
         "generated_by": "painsim calibrate (src/painsim/calibrate.py); do not edit",
         "painsim_version": __version__,
         "date": _dt.date.today().isoformat(),
@@ -293,9 +287,14 @@ def calibrate(*, n: int = N_PER_DRUG, seed: int = CALIBRATION_SEED, phys: Physio
 
 
 def write_calibration(doc: dict, path: str | os.PathLike | None = None) -> Path:
-    """Write the calibration document atomically (temp file, then rename)."""
+    """Write the calibration document atomically (temp file, then rename).
+
+    The file starts with ``dialect = "painsim-calibration/1"`` whatever ``doc`` holds: the
+    reader refuses a calibration file without it.
+    """
     from painsim.occupancy_fit import dumps
 
+    doc = {"dialect": DIALECT, **{k: v for k, v in doc.items() if k != "dialect"}}
     target = Path(path) if path is not None else models_dir() / "calibration.toml"
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".calibration.", suffix=".tmp")
     with os.fdopen(fd, "w", encoding="utf-8") as fh:

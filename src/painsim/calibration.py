@@ -4,20 +4,23 @@ Four numbers cannot be measured and are fitted to the training set (see
 :mod:`painsim.calibrate`): the weights of NE and 5-HT receptor activation in the dorsal horn
 (w_NE, w_5HT), the spread of the placebo response on the logit scale (σ_p) and its build-up time
 constant (τ_p, weeks). The file also records the data keys used, the objective and its value, the
-date and the painsim version.
+date and the painsim version. Its dialect is ``painsim-calibration/1``, read through
+:mod:`painsim.modelfile`.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
-from painsim.library import ModelFileError, models_dir
+from painsim.modelfile import ModelFile, models_dir, read_model_file
 
-__all__ = ["PARAMETERS", "Calibration", "load_calibration"]
+__all__ = ["DIALECT", "PARAMETERS", "Calibration", "load_calibration", "parse_calibration"]
+
+DIALECT = "painsim-calibration/1"
 
 #: name -> (unit, meaning)
 PARAMETERS = {
@@ -26,6 +29,15 @@ PARAMETERS = {
     "sigma_p": ("1", "SD of the placebo response on the logit scale"),
     "tau_p": ("week", "time constant of the placebo response build-up"),
 }
+#: parameters that divide (a spread and a time constant): they must be positive
+_POSITIVE = {"sigma_p", "tau_p"}
+_RERUN = "rerun `painsim calibrate`"
+#: plain top-level fields (what `painsim calibrate` records with the parameters) and their kinds
+_RECORD = {"generated_by": "string", "painsim_version": "string", "date": "string", "objective": "string",
+           "objective_value": "number", "seed": "integer", "n_per_drug": "integer",
+           "outer_evaluations": "integer", "data_keys": "strings", "targets": "tables"}
+_TARGET = {"key": "string", "what": "string", "observed": "number", "simulated": "number", "se": "number",
+           "z": "number"}
 
 
 @dataclass(frozen=True)
@@ -47,19 +59,44 @@ class Calibration:
         return dataclasses.replace(self, **{k: float(v) for k, v in kw.items()})
 
 
+def parse_calibration(path: str | Path) -> Calibration:
+    """Parse and validate a calibration file (raises :class:`~painsim.modelfile.ModelFileError`)."""
+    ctx = ModelFile(path)
+    _, doc = read_model_file(path, DIALECT, if_missing=f"{_RERUN} to create it")
+    ctx.check_keys("top level", doc, {"dialect", "parameters", *_RECORD}, {"dialect", "parameters"})
+    for key, kind in _RECORD.items():
+        ctx.plain(key, doc.get(key), kind, optional=True)
+    for i, row in enumerate(doc.get("targets", [])):
+        where = f"targets[{i}]"
+        ctx.check_keys(where, row, set(_TARGET))
+        for key, kind in _TARGET.items():
+            ctx.plain(f"{where}.{key}", row.get(key), kind, optional=True)
+    params = ctx.check_keys("parameters", doc["parameters"], set(PARAMETERS))
+    missing = sorted(set(PARAMETERS) - set(params))
+    if missing:
+        raise ctx.fail("parameters", f"missing {missing[0]!r}; {_RERUN}")
+    return Calibration(**{name: _parameter(ctx, name, params[name]) for name in PARAMETERS}, path=str(path))
+
+
+def _parameter(ctx: ModelFile, name: str, raw: Any) -> float:
+    where = f"parameters.{name}"
+    # written by the fit, not read from the literature: a value and its unit, no bibliography key
+    ctx.check_keys(where, raw, {"value", "unit", "note", "source"}, {"value", "unit"})
+    value = ctx.plain(f"{where}.value", raw["value"], "number", positive=name in _POSITIVE)
+    unit = PARAMETERS[name][0]
+    ctx.plain(f"{where}.unit", raw["unit"], "string", choices=(unit,))
+    ctx.plain(f"{where}.note", raw.get("note"), "string", optional=True)
+    ctx.plain(f"{where}.source", raw.get("source"), "string", optional=True)
+    return float(value)
+
+
 @lru_cache(maxsize=2)
 def load_calibration(path: str | None = None) -> Calibration:
-    """Read the calibrated parameters (default: the shipped ``models/calibration.toml``)."""
-    p = Path(path) if path else models_dir() / "calibration.toml"
-    try:
-        with open(p, "rb") as fh:
-            doc = tomllib.load(fh)
-    except FileNotFoundError:
-        raise ModelFileError(f"{p}: not found; run `painsim calibrate` to create it") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ModelFileError(f"{p}: not valid TOML ({exc})") from None
-    params = doc.get("parameters", {})
-    missing = set(PARAMETERS) - set(params)
-    if missing:
-        raise ModelFileError(f"{p}: parameters: missing {sorted(missing)[0]!r}; rerun `painsim calibrate`")
-    return Calibration(**{k: float(params[k]["value"]) for k in PARAMETERS}, path=str(p))
+    """Read the calibrated parameters (default: the shipped ``models/calibration.toml``).
+
+    Raises
+    ------
+    ModelFileError
+        If the file is missing or breaks the dialect ``painsim-calibration/1``.
+    """
+    return parse_calibration(Path(path) if path else models_dir() / "calibration.toml")

@@ -14,14 +14,15 @@ first moiety with a value); moieties share one binding site, so one ceiling.
 from __future__ import annotations
 
 import math
-import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import numba as nb
 import numpy as np
 
 from painsim.library import TARGETS, DrugSpec, ModelFileError, models_dir
+from painsim.modelfile import ModelFile, read_model_file
 
 __all__ = [
     "OccupancyParams",
@@ -90,13 +91,49 @@ def occupancy(conc, emax, ec50, hill):
 
 @lru_cache(maxsize=2)
 def load_occupancy_fit(path: str | None = None) -> dict:
-    """The contents of ``models/occupancy_fit.toml`` (empty if it has not been written)."""
-    p = models_dir() / "occupancy_fit.toml" if path is None else path
-    try:
-        with open(p, "rb") as fh:
-            return tomllib.load(fh)
-    except FileNotFoundError:
+    """The contents of ``models/occupancy_fit.toml`` (empty if it has not been written).
+
+    The file is in the dialect ``painsim-occupancy-fit/1``. Its ``[[ec50]]`` rows are checked:
+    ``drug``, ``moiety``, ``target`` (``sert`` or ``net``) and ``method`` strings and ``value`` a
+    positive finite number (ng/mL); the ``[scaling]`` table and the provenance are only checked
+    for their types.
+
+    Raises
+    ------
+    ModelFileError
+        If the file exists but breaks its dialect.
+    """
+    # the writer owns the dialect; imported here because occupancy_fit imports this module
+    from painsim.occupancy_fit import DIALECT
+
+    p = Path(models_dir() / "occupancy_fit.toml" if path is None else path)
+    if not p.exists():
         return {}
+    ctx = ModelFile(p)
+    _, doc = read_model_file(p, DIALECT)
+    top = {"dialect", "generated_by", "painsim_version", "date", "scaling", "ec50"}
+    ctx.check_keys("top level", doc, top, {"dialect", "scaling", "ec50"})
+    for key in ("generated_by", "painsim_version", "date"):
+        ctx.plain(key, doc.get(key), "string", optional=True)
+    scaling = ctx.check_keys("scaling", doc["scaling"], {"rule", "s", "unit", "log10_sd", "n_training",
+                                                         "leave_one_out_log10_error", "training"}, {"s"})
+    ctx.plain("scaling.s", scaling["s"], "number", positive=True)
+    for key, kind in (("rule", "string"), ("unit", "string"), ("log10_sd", "number"), ("n_training", "integer"),
+                      ("leave_one_out_log10_error", "numbers"), ("training", "tables")):
+        ctx.plain(f"scaling.{key}", scaling.get(key), kind, optional=True)
+    # a fitted EC50 (ng/mL) and its provenance (Ki and fu, or the anchors it reproduces)
+    row_kinds = {"drug": "string", "moiety": "string", "target": "string", "method": "string",
+                 "value": "number", "unit": "string", "ki_nM": "number", "fu": "number", "anchors": "tables",
+                 "other_moieties_fixed": "bool"}
+    for i, row in enumerate(ctx.plain("ec50", doc["ec50"], "tables")):
+        where = f"ec50[{i}]"
+        ctx.check_keys(where, row, set(row_kinds), {"drug", "moiety", "target", "value"})
+        for key, kind in row_kinds.items():
+            ctx.plain(f"{where}.{key}", row.get(key), kind, optional=True)
+        ctx.plain(f"{where}.target", row["target"], "string", choices=TARGETS)
+        ctx.plain(f"{where}.value", row["value"], "number", positive=True)
+        ctx.plain(f"{where}.unit", row.get("unit"), "string", optional=True, choices=("ng/mL",))
+    return doc
 
 
 def _fitted_ec50(drug: str, moiety: str, target: str, fit: dict) -> float | None:

@@ -1,7 +1,8 @@
 """Fit the occupancy parameters that the literature gives only indirectly.
 
-Run by ``painsim fit-occupancy``; the result is ``models/occupancy_fit.toml``, which the shipped
-package reads and which must equal what this module produces (a test checks it).
+Run by ``painsim fit-occupancy``; the result is ``models/occupancy_fit.toml`` (dialect
+``painsim-occupancy-fit/1``, read by :func:`painsim.occupancy.load_occupancy_fit`), which the
+shipped package reads and which must equal what this module produces (a test checks it).
 
 Procedure (training data: the PET numbers named in each drug file, nothing else):
 
@@ -36,7 +37,9 @@ from painsim.library import TARGETS, Anchor, DrugSpec, load_library, models_dir
 from painsim.occupancy import occupancy
 from painsim.units import mass_conc_to_molar, molar_to_mass_conc
 
-__all__ = ["fit_occupancy", "write_occupancy_fit"]
+__all__ = ["DIALECT", "dumps", "fit_occupancy", "write_occupancy_fit"]
+
+DIALECT = "painsim-occupancy-fit/1"
 
 
 def _anchor_conc(drug: DrugSpec, anchor: Anchor) -> np.ndarray:
@@ -183,6 +186,7 @@ def fit_occupancy(drugs: dict[str, DrugSpec] | None = None) -> dict:
         rows.append({"drug": name, "moiety": moiety, "target": target, "method": method,
                      "value": float(f"{value:.6g}"), "unit": "ng/mL", **origin[(name, moiety, target)]})
     return {
+        "dialect": DIALECT,
         "generated_by": "painsim fit-occupancy (src/painsim/occupancy_fit.py); do not edit",
         "painsim_version": __version__,
         "date": _dt.date.today().isoformat(),

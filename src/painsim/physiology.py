@@ -1,7 +1,8 @@
 """Load ``models/physiology.toml``: the synapse, dorsal-horn, population and placebo parameters.
 
-Same rules as the drug files (:mod:`painsim.library`): every number has a unit and a source,
-unknown keys are refused, units are checked and converted to canonical units on load.
+Dialect ``painsim-physiology/1``, read through :mod:`painsim.modelfile` with the same rules as
+the drug files: every number has a unit and a source, unknown keys are refused, units are
+checked and converted to canonical units on load.
 """
 
 from __future__ import annotations
@@ -13,18 +14,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from painsim.library import (
-    ModelFileError,
-    Value,
-    _check_keys,
-    _Ctx,
-    _read_toml,
-    _value,
-    bibliography,
-    models_dir,
-)
+from painsim.modelfile import ModelFile, Value, models_dir, read_model_file
+from painsim.sourced import cited_keys
 
-__all__ = ["SCHEMA", "Physiology", "load_physiology"]
+__all__ = ["DIALECT", "SCHEMA", "Physiology", "load_physiology", "parse_physiology"]
 
 DIALECT = "painsim-physiology/1"
 
@@ -96,23 +89,19 @@ class Physiology:
         return dataclasses.replace(self, sections=sections)
 
     def sources(self) -> tuple[str, ...]:
-        keys = {k.split(":")[0] for s in self.sections.values() for v in s.values() for k in v.source}
-        keys.discard("user")
-        return tuple(sorted(keys))
+        """Every bibliography key the parameters cite (sorted, without locators)."""
+        return tuple(sorted(cited_keys(self.sections)))
 
 
 def parse_physiology(path: Path, bib: frozenset[str] | None = None) -> Physiology:
-    """Parse and validate a physiology file (raises :class:`ModelFileError`)."""
-    ctx = _Ctx(path, bibliography() if bib is None else bib)
-    data, doc = _read_toml(ctx, path)
-    _check_keys(ctx, "top level", doc, {"dialect", *SCHEMA}, {"dialect", *_REQUIRED})
-    if doc["dialect"] != DIALECT:
-        raise ctx.fail("dialect", f"expected {DIALECT!r}, got {doc['dialect']!r}")
+    """Parse and validate a physiology file (raises :class:`~painsim.modelfile.ModelFileError`)."""
+    ctx = ModelFile(path, bib)
+    data, doc = read_model_file(path, DIALECT)
+    ctx.check_keys("top level", doc, {"dialect", *SCHEMA}, {"dialect", *_REQUIRED})
     sections: dict[str, dict[str, Value]] = {}
     for sec, fields in SCHEMA.items():
-        raw = doc.get(sec, {})
-        _check_keys(ctx, sec, raw, set(fields), _REQUIRED.get(sec, set()))
-        sections[sec] = {name: _value(ctx, f"{sec}.{name}", v, fields[name]) for name, v in raw.items()}
+        raw = ctx.check_keys(sec, doc.get(sec, {}), set(fields), _REQUIRED.get(sec, set()))
+        sections[sec] = {name: ctx.sourced_value(f"{sec}.{name}", v, fields[name]) for name, v in raw.items()}
     for sec in ("placebo",):
         for name, v in sections[sec].items():
             if not 0.0 < v.value < 1.0:
@@ -123,7 +112,4 @@ def parse_physiology(path: Path, bib: frozenset[str] | None = None) -> Physiolog
 @lru_cache(maxsize=2)
 def load_physiology(path: str | None = None) -> Physiology:
     """Load the shipped ``models/physiology.toml`` (or another file in the same dialect)."""
-    p = Path(path) if path else models_dir() / "physiology.toml"
-    if not p.exists():
-        raise ModelFileError(f"{p}: file: not found")
-    return parse_physiology(p)
+    return parse_physiology(Path(path) if path else models_dir() / "physiology.toml")

@@ -12,11 +12,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from painsim.calibrate import load_outcomes
 from painsim.calibration import Calibration, load_calibration
 from painsim.library import load_drug
 from painsim.physiology import Physiology, load_physiology
 from painsim.progress import Progress
+from painsim.reported import load_reported_outcomes
 from painsim.trial import nnt_with_ci, run_trial
 
 __all__ = ["ValidationRow", "validate"]
@@ -76,7 +76,7 @@ def validate(*, n_per_arm: int = 2000, seed: int = 7, phys: Physiology | None = 
     """Simulate every reported outcome (or those in ``keys``)."""
     phys = load_physiology() if phys is None else phys
     cal = load_calibration() if cal is None else cal
-    rows = [r for r in load_outcomes() if keys is None or r["key"] in keys]
+    rows = [r for r in load_reported_outcomes() if keys is None or r["key"] in keys]
     out: list[ValidationRow] = []
     with Progress(len(rows), "validate", enabled=not quiet, unit="rows") as bar:
         for r in rows:

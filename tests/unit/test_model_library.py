@@ -51,7 +51,7 @@ def test_shipped_occupancy_fit_is_what_the_fit_produces():
     # the shipped file must be exactly what `painsim fit-occupancy` writes (date/version aside)
     shipped = load_occupancy_fit()
     fresh = fit_occupancy()
-    for key in ("scaling", "ec50"):
+    for key in ("dialect", "scaling", "ec50"):
         assert shipped[key] == fresh[key]
 
 

@@ -4,23 +4,22 @@ from __future__ import annotations
 
 import pytest
 
-from painsim.calibrate import _Scenarios, calibrate, load_outcomes, objective, training_targets
-from painsim.calibration import PARAMETERS, load_calibration
+from painsim.calibrate import _Scenarios, calibrate, objective, training_targets, write_calibration
+from painsim.calibration import DIALECT, PARAMETERS, load_calibration
 from painsim.library import models_dir
+from painsim.modelfile import read_model_file
 from painsim.physiology import load_physiology
+from painsim.reported import load_reported_outcomes
 
 pytestmark = pytest.mark.validation
 
 
 def _shipped() -> dict:
-    import tomllib
-
-    with open(models_dir() / "calibration.toml", "rb") as fh:
-        return tomllib.load(fh)
+    return read_model_file(models_dir() / "calibration.toml", DIALECT)[1]
 
 
 def test_calibration_used_the_training_set_only():
-    rows = load_outcomes()
+    rows = load_reported_outcomes()
     targets = training_targets(rows)  # raises if the training rows changed
     assert set(_shipped()["data_keys"]) == {t.key.split(":")[0] for t in targets}
     # the validation rows (overlapping meta-analyses of the same trials) are not training rows
@@ -30,11 +29,20 @@ def test_calibration_used_the_training_set_only():
 def test_shipped_objective_reproduces_at_shipped_parameters():
     doc = _shipped()
     cal = load_calibration()
-    rows = load_outcomes()
+    rows = load_reported_outcomes()
     targets = training_targets(rows)
     sc = _Scenarios(load_physiology(), doc["n_per_drug"], doc["seed"], rows)
     assert objective(sc, cal, targets) == pytest.approx(doc["objective_value"], rel=1e-6)
     assert set(PARAMETERS) == set(doc["parameters"])
+
+
+def test_shipped_file_is_what_write_calibration_writes(tmp_path):
+    # the shipped text, dialect line included, is what the writer makes of the shipped document
+    # (the fit itself is compared by the slow test below)
+    shipped = _shipped()
+    assert shipped["dialect"] == DIALECT
+    written = write_calibration({k: v for k, v in shipped.items() if k != "dialect"}, tmp_path / "c.toml")
+    assert written.read_text(encoding="utf-8") == (models_dir() / "calibration.toml").read_text(encoding="utf-8")
 
 
 @pytest.mark.slow
@@ -44,6 +52,7 @@ def test_calibrate_reproduces_shipped_file():
     # last-digit differences of another machine
     doc = calibrate()
     shipped = _shipped()
+    assert doc["dialect"] == shipped["dialect"]
     for name in PARAMETERS:
         assert doc["parameters"][name]["value"] == pytest.approx(shipped["parameters"][name]["value"], rel=1e-4)
     assert doc["objective_value"] == pytest.approx(shipped["objective_value"], rel=1e-5)
