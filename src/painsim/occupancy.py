@@ -23,15 +23,25 @@ import numpy as np
 
 from painsim.library import TARGETS, DrugSpec, ModelFileError, models_dir
 from painsim.modelfile import ModelFile, read_model_file
+from painsim.vmath import pow_libm
 
 __all__ = [
+    "FIT_DIALECT",
     "OccupancyParams",
     "SteadyStateOccupancy",
     "load_occupancy_fit",
     "occupancy",
+    "occupancy_from_sum",
+    "occupancy_of",
     "occupancy_params",
+    "occupancy_rows",
+    "occupancy_term",
     "steady_state_occupancy",
 ]
+
+
+#: dialect of ``models/occupancy_fit.toml`` (written by :mod:`painsim.occupancy_fit`, read here)
+FIT_DIALECT = "painsim-occupancy-fit/1"
 
 
 @dataclass(frozen=True)
@@ -59,6 +69,41 @@ class OccupancyParams:
     method: tuple[str, ...]
 
 
+@nb.njit(cache=True, inline="always")
+def occupancy_term(c, ec50, hill):
+    """One moiety's ``(C/EC50)^n`` in the occupancy sum S (0 where absent or not binding).
+
+    Parameters
+    ----------
+    c : float
+        Total plasma concentration, ng/mL.
+    ec50 : float
+        ng/mL (``inf`` where the moiety does not bind).
+    hill : float
+        Hill exponent.
+    """
+    if c > 0.0 and ec50 < np.inf:
+        return pow_libm(c / ec50, hill)
+    return 0.0
+
+
+@nb.njit(cache=True, inline="always")
+def occupancy_from_sum(s, emax):
+    """Occupancy ``Emax·S/(1 + S)`` (fraction) from the sum S of :func:`occupancy_term`."""
+    return emax * s / (1.0 + s)
+
+
+@nb.njit(cache=True)
+def occupancy_of(conc, row):
+    """Occupancy (fraction) of one transporter by every moiety at concentrations ``conc`` (ng/mL),
+    for one packed row ``[emax, ec50..., hill...]`` of :func:`occupancy_rows`."""
+    m = conc.shape[0]
+    s = 0.0
+    for j in range(m):
+        s += occupancy_term(conc[j], row[1 + j], row[1 + m + j])
+    return occupancy_from_sum(s, row[0])
+
+
 @nb.njit(cache=True)
 def occupancy(conc, emax, ec50, hill):
     """Fractional occupancy of one transporter.
@@ -82,10 +127,8 @@ def occupancy(conc, emax, ec50, hill):
     for i in range(flat.shape[0]):
         s = 0.0
         for m in range(flat.shape[1]):
-            c = flat[i, m]
-            if c > 0.0 and ec50[m] < np.inf:
-                s += (c / ec50[m]) ** hill[m]
-        out[i] = emax * s / (1.0 + s)
+            s += occupancy_term(flat[i, m], ec50[m], hill[m])
+        out[i] = occupancy_from_sum(s, emax)
     return out.reshape(conc.shape[:-1])
 
 
@@ -103,14 +146,11 @@ def load_occupancy_fit(path: str | None = None) -> dict:
     ModelFileError
         If the file exists but breaks its dialect.
     """
-    # the writer owns the dialect; imported here because occupancy_fit imports this module
-    from painsim.occupancy_fit import DIALECT
-
     p = Path(models_dir() / "occupancy_fit.toml" if path is None else path)
     if not p.exists():
         return {}
     ctx = ModelFile(p)
-    _, doc = read_model_file(p, DIALECT)
+    _, doc = read_model_file(p, FIT_DIALECT)
     top = {"dialect", "generated_by", "painsim_version", "date", "scaling", "ec50"}
     ctx.check_keys("top level", doc, top, {"dialect", "scaling", "ec50"})
     for key in ("generated_by", "painsim_version", "date"):
@@ -185,6 +225,19 @@ def occupancy_params(drug: DrugSpec, target: str, *, fit: dict | None = None,
                            ec50=np.array(ec50), hill=np.array(hill), method=tuple(methods))
 
 
+def occupancy_rows(drug: DrugSpec) -> np.ndarray:
+    """SERT and NET parameters packed for the simulation paths, shape (2, 1 + 2·n_moieties):
+    each row ``[emax, ec50..., hill...]`` (see :func:`occupancy_of`)."""
+    m = len(drug.moieties)
+    rows = np.zeros((2, 1 + 2 * m))
+    for i, target in enumerate(TARGETS):
+        p = occupancy_params(drug, target)
+        rows[i, 0] = p.emax
+        rows[i, 1:1 + m] = p.ec50
+        rows[i, 1 + m:] = p.hill
+    return rows
+
+
 @dataclass(frozen=True)
 class SteadyStateOccupancy:
     """Steady-state occupancy over a dosing interval (fractions)."""
@@ -206,7 +259,7 @@ def steady_state_occupancy(drug: DrugSpec, mg_per_day: float, *, interval: float
     >>> 0.7 < occ["sert"].mean < 0.95
     True
     """
-    from painsim.pk import steady_state_profile
+    from painsim.steady_state import steady_state_profile
 
     prof = steady_state_profile(drug, mg_per_day, interval=interval)
     out = {}

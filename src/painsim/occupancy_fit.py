@@ -34,23 +34,24 @@ from pathlib import Path
 import numpy as np
 
 from painsim.library import TARGETS, Anchor, DrugSpec, load_library, models_dir
-from painsim.occupancy import occupancy
+from painsim.occupancy import FIT_DIALECT, occupancy
 from painsim.units import mass_conc_to_molar, molar_to_mass_conc
 
 __all__ = ["DIALECT", "dumps", "fit_occupancy", "write_occupancy_fit"]
 
-DIALECT = "painsim-occupancy-fit/1"
+DIALECT = FIT_DIALECT
 
 
 def _anchor_conc(drug: DrugSpec, anchor: Anchor) -> np.ndarray:
     """Concentration profile(s) the anchor's occupancy is compared with, shape (k, n_moieties)."""
-    from painsim.pk import concentrations, steady_state_profile
+    from painsim.pk import concentrations
     from painsim.regimen import Regimen
+    from painsim.steady_state import steady_state_profile
 
     if anchor.at == "single_dose":
+        # the scan time counts from the dose; the absorption lag is in the PK (painsim.pk.dose_events)
         reg = Regimen(dose=anchor.dose.value, n_doses=1)
-        t = anchor.time_after_dose.value + (drug.parent.pk.lag.value if drug.parent.pk.lag else 0.0)
-        return concentrations(drug, reg, np.array([t]))
+        return concentrations(drug, reg, np.array([anchor.time_after_dose.value]))
     prof = steady_state_profile(drug, anchor.dose.value, n_grid=400)
     if anchor.at == "ss_trough":
         return prof.conc[-1:]
@@ -176,7 +177,7 @@ def fit_occupancy(drugs: dict[str, DrugSpec] | None = None) -> dict:
                     ec50[key] = value
                     origin[key] = {"anchors": rows, "other_moieties_fixed": True}
 
-    from painsim import __version__
+    from painsim._version import __version__
 
     rows = []
     for (name, moiety, target), value in sorted(ec50.items()):

@@ -7,9 +7,11 @@ parent drug first and each active metabolite after it, optionally followed by on
 (CL/F, V/F: the whole dose enters the depot) and systemic for formed metabolites.
 
 Linear PK is solved exactly: between events the state is propagated by the matrix exponential
-``x(t+h) = expm(A h) x(t)`` and doses are superposed (:func:`expm`, a numba scaling-and-squaring
-Taylor series accurate to machine precision for these small, stable systems). The stage
-functions are ``@njit`` pure functions so the population kernel calls the same code.
+``x(t+h) = expm(A h) x(t)`` and doses are superposed (:func:`painsim.vmath.expm`, a numba
+scaling-and-squaring Taylor series accurate to machine precision for these small, stable
+systems). The stage functions are ``@njit`` pure functions so the population kernel calls the
+same code. Dose events are expanded once, absorption lag included (:func:`dose_events`), for
+every path. Steady state over a dosing interval is in :mod:`painsim.steady_state`.
 
 Equations (moiety *j* with central amount ``A_j``, volume ``V_j``, clearance ``CL_j``)::
 
@@ -34,30 +36,60 @@ import numpy as np
 
 from painsim.library import DrugSpec
 from painsim.regimen import Regimen, Schedule
+from painsim.vmath import expm
 
 __all__ = [
     "MG_PER_L_TO_NG_PER_ML",
     "PKStructure",
-    "SteadyState",
-    "SteadyStateProfile",
+    "conc_factors",
     "concentrations",
-    "expm",
-    "expm_into",
+    "dose_events",
+    "mm_elimination",
+    "mm_parameters",
     "rate_matrix",
+    "rhs",
+    "rk4_step",
     "simulate_amounts",
-    "steady_state",
-    "steady_state_profile",
+    "solve_between_doses",
     "structure",
     "theta",
+    "theta_index",
 ]
 
 #: 1 mg/L = 1000 ng/mL
 MG_PER_L_TO_NG_PER_ML = 1000.0
+#: longest sub-step of the Runge–Kutta integration of Michaelis–Menten PK on a time grid, h
+RK4_MAX_STEP = 0.1
 
 # layout of the parameter vector theta: 4 drug-level entries, then 5 per moiety
 _KA, _LAG, _VMAX, _KM = 0, 1, 2, 3
 _PER_MOIETY = 5  # cl, v, q, vp, fm
 _CL, _V, _Q, _VP, _FM = 0, 1, 2, 3, 4
+_DRUG_LEVEL = {"ka": _KA, "lag": _LAG, "vmax": _VMAX, "km": _KM}
+_MOIETY_LEVEL = {"cl": _CL, "v": _V, "q": _Q, "vp": _VP, "fm": _FM}
+
+
+def theta_index(name: str, moiety: int = 0) -> int:
+    """The column of a parameter vector (:func:`theta`) that holds one parameter.
+
+    Parameters
+    ----------
+    name : str
+        Drug-level ``"ka"`` (1/h), ``"lag"`` (h), ``"vmax"`` (mg/h), ``"km"`` (ng/mL), or
+        per-moiety ``"cl"`` (L/h), ``"v"`` (L), ``"q"`` (L/h), ``"vp"`` (L), ``"fm"`` (fraction).
+    moiety : int
+        Index of the moiety (parent 0) for a per-moiety parameter.
+
+    Examples
+    --------
+    >>> theta_index("ka"), theta_index("cl"), theta_index("v", moiety=1)
+    (0, 4, 10)
+    """
+    if name in _DRUG_LEVEL:
+        return _DRUG_LEVEL[name]
+    if name in _MOIETY_LEVEL:
+        return 4 + _PER_MOIETY * moiety + _MOIETY_LEVEL[name]
+    raise KeyError(f"no PK parameter {name!r}; known: {', '.join([*_DRUG_LEVEL, *_MOIETY_LEVEL])}")
 
 
 @dataclass(frozen=True)
@@ -187,94 +219,99 @@ def rate_matrix(th, ncmt, from_idx, mw_ratio, central, periph, n_states, with_si
 
 
 @nb.njit(cache=True)
-def expm(mat):
-    """Matrix exponential by scaling and squaring of a Taylor series (numba).
-
-    Accurate to ~1e-14 relative for the small, stable compartmental matrices of this module;
-    checked against :func:`scipy.linalg.expm` in the tests.
-    """
-    n = mat.shape[0]
-    norm = 0.0
-    for j in range(n):
-        col = 0.0
-        for i in range(n):
-            col += abs(mat[i, j])
-        norm = max(norm, col)
-    s = 0
-    if norm > 0.5:
-        s = math.ceil(math.log2(norm / 0.5))
-    scaled = mat / (2.0 ** s)
-    result = np.eye(n)
-    term = np.eye(n)
-    for k in range(1, 20):
-        term = term @ scaled / k
-        result = result + term
-    for _ in range(s):
-        result = result @ result
-    return result
+def conc_factors(th, n_moieties):
+    """Plasma concentration per amount in each moiety's central compartment, ``1000/V_j``
+    (ng/mL per mg): ``C_j = A_j · conc_factors(th, m)[j]``."""
+    out = np.empty(n_moieties)
+    for j in range(n_moieties):
+        out[j] = MG_PER_L_TO_NG_PER_ML / th[4 + _PER_MOIETY * j + _V]
+    return out
 
 
 @nb.njit(cache=True)
-def expm_into(mat, h, out, work):
-    """``expm(mat·h)`` written into ``out`` without allocating: :func:`expm`'s algorithm (the same
-    scaling and squaring of the same 19-term Taylor series) with explicit loops.
+def mm_parameters(th):
+    """``(V_0, Vmax, Km)`` of the parent's Michaelis–Menten elimination (L, mg/h, ng/mL);
+    ``Vmax = 0`` for a drug with linear elimination."""
+    return th[4 + _V], th[_VMAX], th[_KM]
 
-    The batch form of :func:`expm` for the population kernel, which needs a few transition
-    matrices per patient: :func:`expm` allocates ~60 temporaries and calls BLAS for 2×2 products,
-    which cost more than a patient's whole time course. Agrees with :func:`expm` to ~1e-15
-    (summation order only; tested).
+
+@nb.njit(cache=True, inline="always")
+def mm_elimination(amount, v0, vmax, km):
+    """Michaelis–Menten elimination of the parent, mg/h, at central amount ``amount`` (mg):
+    ``Vmax·C/(Km + C)`` with ``C = 1000·A/V_0`` (ng/mL)."""
+    conc = MG_PER_L_TO_NG_PER_ML * max(amount, 0.0) / v0
+    return vmax * conc / (km + conc)
+
+
+@nb.njit(cache=True)
+def rhs(x, a, c0, v0, vmax, km, sink):
+    """dx/dt (mg/h): the linear part ``A·x`` (:func:`rate_matrix`) and, where ``vmax > 0``, the
+    parent's Michaelis–Menten elimination from its central state ``c0``, added to state ``sink``
+    when ``sink ≥ 0`` (mass balance with :func:`rate_matrix`'s sinks)."""
+    dx = a @ x
+    if vmax > 0.0:
+        flux = mm_elimination(x[c0], v0, vmax, km)
+        dx[c0] -= flux
+        if sink >= 0:
+            dx[sink] += flux
+    return dx
+
+
+@nb.njit(cache=True)
+def rk4_substeps(h):
+    """Number of classical Runge–Kutta sub-steps over a step of ``h`` hours (each ≤ :data:`RK4_MAX_STEP`)."""
+    return max(1, math.ceil(h / RK4_MAX_STEP))
+
+
+@nb.njit(cache=True)
+def rk4_step(x, a, h, c0, v0, vmax, km):
+    """Nonlinear PK over one step of ``h`` hours: classical RK4 in :func:`rk4_substeps` sub-steps."""
+    n = rk4_substeps(h)
+    dt = h / n
+    for _ in range(n):
+        k1 = rhs(x, a, c0, v0, vmax, km, -1)
+        k2 = rhs(x + 0.5 * dt * k1, a, c0, v0, vmax, km, -1)
+        k3 = rhs(x + 0.5 * dt * k2, a, c0, v0, vmax, km, -1)
+        k4 = rhs(x + dt * k3, a, c0, v0, vmax, km, -1)
+        x = x + dt / 6.0 * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
+    return x
+
+
+def dose_events(regimen: Regimen | Schedule, lag: float = 0.0,
+                t_end: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The dose events every path simulates: when absorption of each dose begins, and its amount.
+
+    The one expansion of a regimen (:meth:`painsim.regimen.Regimen.expand`, the regimen's own
+    ``lag`` included) shifted by the drug's absorption lag — used by the PK path, the fast path,
+    the stiff reference and the population kernel alike.
 
     Parameters
     ----------
-    mat : ndarray, shape (n, n)
-    h : float
-        Scale (the step length, h, for a rate matrix in 1/h).
-    out : ndarray, shape (n, n)
-        Receives the result.
-    work : ndarray, shape (3, n, n)
-        Scratch space.
+    regimen : Regimen or Schedule
+    lag : float
+        The drug's absorption lag time, h (``theta[theta_index("lag")]``).
+    t_end : float, optional
+        Keep only the events before ``t_end`` (h).
+
+    Returns
+    -------
+    times : ndarray
+        h, increasing.
+    amounts : ndarray
+        mg.
+
+    Examples
+    --------
+    >>> t, a = dose_events(Regimen.daily(60.0, days=3), lag=2.0, t_end=48.0)
+    >>> t.tolist(), a.tolist()
+    ([2.0, 26.0], [60.0, 60.0])
     """
-    n = mat.shape[0]
-    scaled = work[0]
-    term = work[1]
-    tmp = work[2]
-    norm = 0.0
-    for j in range(n):
-        col = 0.0
-        for i in range(n):
-            scaled[i, j] = mat[i, j] * h
-            col += abs(scaled[i, j])
-        norm = max(norm, col)
-    s = 0
-    if norm > 0.5:
-        s = math.ceil(math.log2(norm / 0.5))
-    div = 2.0 ** s
-    for i in range(n):
-        for j in range(n):
-            scaled[i, j] = scaled[i, j] / div
-            out[i, j] = 1.0 if i == j else 0.0
-            term[i, j] = out[i, j]
-    for k in range(1, 20):
-        for i in range(n):
-            for j in range(n):
-                acc = 0.0
-                for q in range(n):
-                    acc += term[i, q] * scaled[q, j]
-                tmp[i, j] = acc / k
-        for i in range(n):
-            for j in range(n):
-                term[i, j] = tmp[i, j]
-                out[i, j] = out[i, j] + tmp[i, j]
-    for _ in range(s):
-        for i in range(n):
-            for j in range(n):
-                acc = 0.0
-                for q in range(n):
-                    acc += out[i, q] * out[q, j]
-                tmp[i, j] = acc
-        for i in range(n):
-            for j in range(n):
-                out[i, j] = tmp[i, j]
+    t, a = regimen.expand()
+    t = t + float(lag)
+    if t_end is not None:
+        keep = t < t_end
+        t, a = t[keep], a[keep]
+    return np.ascontiguousarray(t, dtype=float), np.ascontiguousarray(a, dtype=float)
 
 
 @nb.njit(cache=True)
@@ -302,9 +339,41 @@ def _propagate_linear(a, x0, t0, dose_times, dose_amounts, out_times):
     return out
 
 
-def _events(regimen: Regimen | Schedule, lag: float) -> tuple[np.ndarray, np.ndarray]:
-    t, a = regimen.expand()
-    return np.ascontiguousarray(t + lag, dtype=float), np.ascontiguousarray(a, dtype=float)
+def solve_between_doses(fun: Callable[[float, np.ndarray], np.ndarray], y0: np.ndarray,
+                        dose_times: np.ndarray, dose_amounts: np.ndarray, out_times: np.ndarray, *,
+                        rtol: float, atol: float | np.ndarray, t0: float = 0.0) -> np.ndarray:
+    """Integrate ``dy/dt = fun(t, y)`` with :func:`scipy.integrate.solve_ivp` (LSODA) from event
+    to event, adding each dose to state 0 (the depot) at its time.
+
+    The event engine of the ODE paths (Michaelis–Menten PK here, the full stiff system in
+    :mod:`painsim.reference`): the integration restarts at every dose, so no step straddles one.
+
+    Returns
+    -------
+    ndarray, shape (len(out_times), len(y0))
+        The state at each output time; at a dose time, the state just after the dose.
+    """
+    from scipy.integrate import solve_ivp
+
+    dose_at: dict[float, float] = {}
+    for tt, aa in zip(np.asarray(dose_times).tolist(), np.asarray(dose_amounts).tolist(), strict=True):
+        dose_at[tt] = dose_at.get(tt, 0.0) + aa
+    out_list = [float(x) for x in out_times]
+    y = np.array(y0, dtype=float)
+    t = float(t0)
+    states: dict[float, np.ndarray] = {}
+    for stop in sorted(set(dose_at) | set(out_list)):
+        if stop > t:
+            sol = solve_ivp(fun, (t, stop), y, method="LSODA", rtol=rtol, atol=atol)
+            if not sol.success:
+                raise RuntimeError(f"integration failed at t = {t:.3f} h: {sol.message}")
+            y = sol.y[:, -1]
+            t = stop
+        if stop in dose_at:
+            y = y.copy()
+            y[0] += dose_at[stop]
+        states[stop] = y.copy()
+    return np.array([states[x] for x in out_list]).reshape(len(out_list), len(y))
 
 
 def simulate_amounts(drug: DrugSpec, regimen: Regimen | Schedule, times: np.ndarray, *,
@@ -335,51 +404,17 @@ def simulate_amounts(drug: DrugSpec, regimen: Regimen | Schedule, times: np.ndar
     times = np.ascontiguousarray(times, dtype=float)
     if np.any(np.diff(times) < 0):
         raise ValueError("times must be non-decreasing")
-    dt, da = _events(regimen, th[_LAG])
+    dt, da = dose_events(regimen, th[_LAG])
     a = rate_matrix(th, s.ncmt, s.from_idx, s.mw_ratio, s.central, s.periph, s.n_states, with_sinks)
     x0 = np.zeros(a.shape[0])
+    t0 = min(0.0, times[0]) if len(times) else 0.0
     if not s.nonlinear:
-        return _propagate_linear(a, x0, min(0.0, times[0] if len(times) else 0.0), dt, da, times)
-    return _simulate_mm(a, th, s, x0, dt, da, times, with_sinks, rtol, atol)
-
-
-def _simulate_mm(a, th, s, x0, dt, da, times, with_sinks, rtol, atol):
-    from scipy.integrate import solve_ivp
-
-    c0 = s.central[0]
-    v0 = th[4 + _V]
-    vmax, km = th[_VMAX], th[_KM]
-    sink0 = s.n_states if with_sinks else -1
-
-    def rhs(_t, x):
-        dx = a @ x
-        conc = MG_PER_L_TO_NG_PER_ML * max(x[c0], 0.0) / v0
-        flux = vmax * conc / (km + conc)
-        dx[c0] -= flux
-        if sink0 >= 0:
-            dx[sink0] += flux
-        return dx
-
-    out = np.zeros((len(times), a.shape[0]))
-    x = x0.copy()
-    t = min(0.0, times[0]) if len(times) else 0.0
-    events = sorted(set(dt.tolist()) | set(times.tolist()))
-    dose_at: dict[float, float] = {}
-    for tt, aa in zip(dt, da, strict=True):
-        dose_at[float(tt)] = dose_at.get(float(tt), 0.0) + float(aa)
-    results: dict[float, np.ndarray] = {}
-    for ev in events:
-        if ev > t:
-            sol = solve_ivp(rhs, (t, ev), x, method="LSODA", rtol=rtol, atol=atol)
-            x = sol.y[:, -1]
-            t = ev
-        if ev in dose_at:
-            x = x.copy()
-            x[0] += dose_at[ev]
-        results[ev] = x.copy()
-    for o, tt in enumerate(times):
-        out[o] = results[float(tt)]
-    return out
+        return _propagate_linear(a, x0, t0, dt, da, times)
+    v0, vmax, km = mm_parameters(th)
+    sink = s.n_states if with_sinks else -1
+    c0 = int(s.central[0])
+    return solve_between_doses(lambda _t, x: rhs(x, a, c0, v0, vmax, km, sink), x0, dt, da, times,
+                               rtol=rtol, atol=atol, t0=t0)
 
 
 def concentrations(drug: DrugSpec, regimen: Regimen | Schedule, times: np.ndarray, *,
@@ -401,181 +436,4 @@ def concentrations(drug: DrugSpec, regimen: Regimen | Schedule, times: np.ndarra
     s = structure(drug)
     th = theta(drug) if th is None else np.asarray(th, dtype=float)
     x = simulate_amounts(drug, regimen, np.asarray(times, dtype=float), th=th)
-    vols = np.array([th[4 + _PER_MOIETY * j + _V] for j in range(s.n_moieties)])
-    return MG_PER_L_TO_NG_PER_ML * x[:, s.central] / vols
-
-
-@dataclass(frozen=True)
-class SteadyState:
-    """Steady-state exposure of one moiety over a dosing interval (typical patient).
-
-    Concentrations in ng/mL, AUC in ng·h/mL, times in h.
-    """
-
-    name: str
-    cmax: float
-    cmin: float
-    cavg: float
-    auc_tau: float
-    t_half: float
-    tmax: float
-
-
-def _terminal_half_life(th: np.ndarray, s: PKStructure, j: int) -> float:
-    """Terminal half-life (h) of moiety j's curve: the slowest rate of it and its precursors."""
-    rates = []
-    k = j
-    while k >= 0:
-        base = 4 + _PER_MOIETY * k
-        v, cl, q, vp = th[base + _V], th[base + _CL], th[base + _Q], th[base + _VP]
-        k10 = cl / v
-        if s.ncmt[k] == 2:
-            k12, k21 = q / v, q / vp
-            tot = k10 + k12 + k21
-            rates.append(0.5 * (tot - math.sqrt(tot * tot - 4.0 * k10 * k21)))
-        else:
-            rates.append(k10)
-        k = s.from_idx[k]
-    if th[_KA] > 0:
-        rates.append(th[_KA])  # flip-flop kinetics: absorption can be rate-limiting
-    return math.log(2.0) / min(rates)
-
-
-@dataclass(frozen=True)
-class SteadyStateProfile:
-    """Amounts over one dosing interval at steady state (dose given at t = 0, lag ignored).
-
-    Attributes
-    ----------
-    grid : ndarray
-        Times within the interval, h (``0 … τ``).
-    states : ndarray, shape (len(grid), n_states)
-        Amounts, mg.
-    conc : ndarray, shape (len(grid), n_moieties)
-        Total plasma concentrations, ng/mL.
-    auc_states : ndarray
-        Exact integral of each state over the interval, mg·h.
-    """
-
-    grid: np.ndarray
-    states: np.ndarray
-    conc: np.ndarray
-    auc_states: np.ndarray
-    tau: float
-    at: Callable[[float], np.ndarray]
-
-
-def steady_state_profile(drug: DrugSpec, mg_per_day: float, *, interval: float | None = None,
-                         th: np.ndarray | None = None, n_grid: int = 2000) -> SteadyStateProfile:
-    """The steady-state dosing interval of a typical (or given) patient.
-
-    Linear drugs: the state just after a dose is ``(I - expm(A τ))⁻¹ b D`` and the integral
-    over the interval is ``A⁻¹(expm(A τ) - I) x⁺``, both exact. Nonlinear drugs: doses are
-    repeated until the trough changes by < 1e-9 (relative), integrated with LSODA at rtol 1e-10.
-    """
-    s = structure(drug)
-    th = theta(drug) if th is None else np.asarray(th, dtype=float)
-    tau = drug.dosing.interval.value if interval is None else float(interval)
-    dose = mg_per_day * tau / 24.0
-    vols = np.array([th[4 + _PER_MOIETY * j + _V] for j in range(s.n_moieties)])
-    a = rate_matrix(th, s.ncmt, s.from_idx, s.mw_ratio, s.central, s.periph, s.n_states, False)
-    grid = np.linspace(0.0, tau, n_grid + 1)
-    if not s.nonlinear:
-        phi = expm(a * tau)
-        b = np.zeros(s.n_states)
-        b[0] = dose
-        xplus = np.linalg.solve(np.eye(s.n_states) - phi, b)
-        auc_states = np.linalg.solve(a, (phi - np.eye(s.n_states)) @ xplus)
-        step = expm(a * (tau / n_grid))
-        xs = np.empty((n_grid + 1, s.n_states))
-        xs[0] = xplus
-        for i in range(n_grid):
-            xs[i + 1] = step @ xs[i]
-
-        def at(t: float) -> np.ndarray:
-            return expm(a * t) @ xplus
-    else:
-        from scipy.integrate import solve_ivp
-
-        c0, v0, vmax, km = s.central[0], th[4 + _V], th[_VMAX], th[_KM]
-
-        def rhs(_t, x):
-            dx = a @ x
-            conc = MG_PER_L_TO_NG_PER_ML * max(x[c0], 0.0) / v0
-            dx[c0] -= vmax * conc / (km + conc)
-            return dx
-
-        x = np.zeros(s.n_states)
-        prev = -1.0
-        for _ in range(5000):
-            x[0] += dose
-            sol = solve_ivp(rhs, (0.0, tau), x, method="LSODA", rtol=1e-10, atol=1e-12)
-            x = sol.y[:, -1]
-            trough = x[c0]
-            if prev > 0 and abs(trough - prev) <= 1e-9 * trough:
-                break
-            prev = trough
-        xplus = x.copy()
-        xplus[0] += dose
-        sol = solve_ivp(rhs, (0.0, tau), xplus, method="LSODA", rtol=1e-10, atol=1e-12,
-                        dense_output=True, t_eval=grid)
-        xs = sol.y.T
-        # Simpson on a fine grid: the integrand is smooth, error << rtol
-        from scipy.integrate import simpson
-
-        auc_states = simpson(xs, x=grid, axis=0)
-        dense = sol.sol
-
-        def at(t: float) -> np.ndarray:
-            return dense(t)
-
-    conc = MG_PER_L_TO_NG_PER_ML * xs[:, s.central] / vols
-    return SteadyStateProfile(grid=grid, states=xs, conc=conc, auc_states=auc_states, tau=tau, at=at)
-
-
-def steady_state(drug: DrugSpec, mg_per_day: float, *, interval: float | None = None,
-                 th: np.ndarray | None = None, n_grid: int = 2000) -> list[SteadyState]:
-    """Steady-state Cmax, Cmin, Cavg, AUC over τ and t½ of every moiety (parent first).
-
-    Cmax/Cmin come from a dense grid over the interval, Cmax refined by a bounded scalar
-    search; AUC is exact for linear drugs (see :func:`steady_state_profile`). t½ is the
-    terminal half-life of the moiety's curve (the slowest of its own disposition, its
-    precursors' and absorption); for Michaelis–Menten elimination it is
-    ``ln 2 · V · (Km + Cavg)/Vmax`` at the steady-state Cavg.
-
-    Parameters
-    ----------
-    mg_per_day : float
-        Daily dose, mg/day.
-    interval : float, optional
-        Dosing interval, h (default: the drug's usual interval).
-    """
-    from scipy.optimize import minimize_scalar
-
-    s = structure(drug)
-    th = theta(drug) if th is None else np.asarray(th, dtype=float)
-    prof = steady_state_profile(drug, mg_per_day, interval=interval, th=th, n_grid=n_grid)
-    grid, tau = prof.grid, prof.tau
-    vols = np.array([th[4 + _PER_MOIETY * j + _V] for j in range(s.n_moieties)])
-    out = []
-    for j, name in enumerate(s.names):
-        conc = prof.conc[:, j]
-        i = int(np.argmax(conc))
-        lo, hi = grid[max(i - 1, 0)], grid[min(i + 1, n_grid)]
-        cj = s.central[j]
-
-        def neg(t: float, cj: int = cj, vj: float = vols[j]) -> float:
-            return -MG_PER_L_TO_NG_PER_ML * prof.at(t)[cj] / vj
-
-        res = minimize_scalar(neg, bounds=(lo, hi), method="bounded", options={"xatol": 1e-9})
-        cmax, tmax = (-res.fun, res.x) if -res.fun > conc[i] else (conc[i], grid[i])
-        auc = MG_PER_L_TO_NG_PER_ML * prof.auc_states[cj] / vols[j]
-        if s.nonlinear and j == 0:
-            t_half = (math.log(2.0) * vols[0] * (th[_KM] + auc / tau)
-                      / (MG_PER_L_TO_NG_PER_ML * th[_VMAX]))
-        else:
-            t_half = _terminal_half_life(th, s, j)
-        out.append(SteadyState(name=name, cmax=float(cmax), cmin=float(conc.min()),
-                               cavg=float(auc / tau), auc_tau=float(auc), t_half=float(t_half),
-                               tmax=float(tmax)))
-    return out
+    return x[:, s.central] * conc_factors(th, s.n_moieties)

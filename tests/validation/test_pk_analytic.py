@@ -16,8 +16,9 @@ import pytest
 from scipy.integrate import solve_ivp
 from scipy.linalg import expm as scipy_expm
 
-from painsim import pk
+from painsim import pk, vmath
 from painsim.regimen import Regimen
+from painsim.steady_state import steady_state
 from painsim.testing import synthetic_drug
 
 pytestmark = pytest.mark.validation
@@ -55,7 +56,7 @@ def test_expm_matches_scipy(seed):
     a = pk.rate_matrix(pk.theta(d), s.ncmt, s.from_idx, s.mw_ratio, s.central, s.periph,
                        s.n_states, True)
     for h in (0.01, 1.0, 24.0, 500.0):
-        np.testing.assert_allclose(pk.expm(a * h), scipy_expm(a * h), rtol=1e-9, atol=1e-13)
+        np.testing.assert_allclose(vmath.expm(a * h), scipy_expm(a * h), rtol=1e-9, atol=1e-13)
 
 
 def _reference_rhs(p):
@@ -132,7 +133,7 @@ def test_steady_state_auc_equals_dose_over_clearance(two_cmt):
     kw = {"q": 15.0, "vp": 600.0} if two_cmt else {}
     d = synthetic_drug(ka=0.7, cl=30.0, v=400.0, metabolite={"fraction": 0.4, "cl": 8.0, "v": 90.0},
                        **kw)
-    ss = pk.steady_state(d, 60.0)
+    ss = steady_state(d, 60.0)
     assert ss[0].auc_tau == pytest.approx(1000.0 * 60.0 / 30.0, rel=1e-10)
     # metabolite: fm·D·(MW ratio 1)/CL_m
     assert ss[1].auc_tau == pytest.approx(1000.0 * 0.4 * 60.0 / 8.0, rel=1e-10)
@@ -141,7 +142,7 @@ def test_steady_state_auc_equals_dose_over_clearance(two_cmt):
 
 def test_steady_state_equals_long_simulation():
     d = synthetic_drug(ka=0.5, cl=10.0, v=500.0)  # t1/2 35 h
-    ss = pk.steady_state(d, 40.0)
+    ss = steady_state(d, 40.0)
     t = np.linspace(24.0 * 59, 24.0 * 60, 2401)
     c = pk.concentrations(d, Regimen.daily(40.0, days=61), t)[:, 0]
     assert c.max() == pytest.approx(ss[0].cmax, rel=1e-6)
@@ -162,6 +163,6 @@ def test_michaelis_menten_low_concentration_limit_is_linear():
 
 def test_michaelis_menten_is_more_than_dose_proportional():
     d = synthetic_drug(ka=1.0, v=1000.0, vmax=2.0, km=20.0)
-    lo, hi = pk.steady_state(d, 20.0)[0], pk.steady_state(d, 40.0)[0]
+    lo, hi = steady_state(d, 20.0)[0], steady_state(d, 40.0)[0]
     assert hi.auc_tau > 2.05 * lo.auc_tau
     assert hi.t_half > lo.t_half

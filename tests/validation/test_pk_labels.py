@@ -12,8 +12,9 @@ import numpy as np
 import pytest
 
 from painsim.library import load_drug
-from painsim.pk import concentrations, steady_state
+from painsim.pk import concentrations
 from painsim.regimen import Regimen
+from painsim.steady_state import steady_state
 
 pytestmark = pytest.mark.validation
 TOL = 0.25

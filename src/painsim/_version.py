@@ -1,0 +1,3 @@
+"""The version of painsim: this one place (pyproject.toml reads it at build time)."""
+
+__version__ = "0.1.0"
