@@ -2,13 +2,14 @@
 virtual patients.
 
 (a) the fused kernel, :func:`painsim.kernels.run_population` (exact PK, quasi-steady-state
-    synapse, endpoints reduced inside the kernel), on ``--patients`` patients;
-(b) the reference path, :func:`painsim.simulate.run_reference` (``scipy.integrate.solve_ivp``,
+    synapse, weekly mean inhibition per patient), on ``--patients`` patients;
+(b) the reference path, :func:`painsim.reference.run_reference` (``scipy.integrate.solve_ivp``,
     LSODA, rtol 1e-8, on the full stiff model) patient by patient, as a user would write it, on the
     first ``--reference-patients`` of the same patients; its patients/s is extrapolated.
 
-Responder rates (≥ 50 % and ≥ 30 % pain reduction, with the placebo response and sensitivity of
-:mod:`painsim.trial`) of that subset are computed from both, at week 1 and at the last week.
+Responder rates (≥ 50 % and ≥ 30 % pain reduction: the observation model of
+:mod:`painsim.response`, as every trial applies it) of that subset are computed from both, at week 1
+and at the last week.
 
 Usage::
 
@@ -44,12 +45,13 @@ import numpy as np  # noqa: E402
 
 from painsim import kernels  # noqa: E402
 from painsim.calibration import load_calibration  # noqa: E402
+from painsim.chain import chain  # noqa: E402
 from painsim.library import load_drug  # noqa: E402
 from painsim.physiology import load_physiology  # noqa: E402
 from painsim.population import ARM_DRUG, draw_population  # noqa: E402
+from painsim.reference import run_reference  # noqa: E402
 from painsim.regimen import Regimen  # noqa: E402
-from painsim.simulate import chain, run_reference  # noqa: E402
-from painsim.trial import OUTCOMES, placebo_mu, placebo_response  # noqa: E402
+from painsim.response import OUTCOMES, pain, placebo_mu, placebo_response, responders  # noqa: E402
 
 SEED = 2024
 
@@ -63,11 +65,17 @@ def _setup(drug_name: str, dose: float, weeks: int):
     return phys, cal, drug, reg, chain(drug, phys, cal), mu
 
 
-def _kernel(ch, pop, reg, weeks, mu, cal, grid="fine"):
-    return kernels.run_population(ch, pop.theta, pop.sensitivity, pop.placebo_z, pop.baseline, reg, weeks,
-                                  placebo_mu=mu, calibration=cal, endpoint_weeks=[1, weeks],
-                                  outcomes=("50pct", "30pct"), index=pop.index, seed=SEED, stream=ARM_DRUG,
-                                  grid=grid)
+def _kernel(ch, pop, reg, weeks, grid="fine"):
+    """Weekly mean inhibition of every patient (n, weeks): what a trial needs from the chain."""
+    return kernels.run_population(ch, pop.theta, reg, weeks, outputs=("inhibition",), index=pop.index, seed=SEED,
+                                  stream=ARM_DRUG, grid=grid)["weekly"][:, :, 0]
+
+
+def _responders(inh, pop, mu, cal, weeks):
+    """Responder flags {outcome: (n, weeks)} from weekly inhibition, by painsim.response."""
+    p = placebo_response(pop.placebo_z[:len(inh)], mu, np.arange(1, weeks + 1, dtype=float), cal)
+    scores = pain(pop.baseline[:len(inh)], p, pop.sensitivity[:len(inh)], inh)
+    return {o: responders(scores, pop.baseline[:len(inh)], OUTCOMES[o]) for o in ("50pct", "30pct")}
 
 
 def _rss_mb() -> float:
@@ -82,20 +90,22 @@ def scaling_point(n: int, drug_name: str, dose: float, weeks: int) -> dict:
     """One scaling measurement (run in a fresh process so that its peak RSS is its own)."""
     phys, cal, drug, reg, ch, mu = _setup(drug_name, dose, weeks)
     small = draw_population(drug, phys, 64, seed=SEED, stream=ARM_DRUG)
-    _kernel(ch, small, reg, weeks, mu, cal)  # compile / load from cache
+    _kernel(ch, small, reg, weeks)  # compile / load from cache
     rss0 = _rss_mb()
     t0 = time.perf_counter()
     pop = draw_population(drug, phys, n, seed=SEED, stream=ARM_DRUG)
     t_draw = time.perf_counter() - t0
     t0 = time.perf_counter()
-    res = _kernel(ch, pop, reg, weeks, mu, cal)
+    inh = _kernel(ch, pop, reg, weeks)
     t_kernel = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    resp = _responders(inh, pop, mu, cal, weeks)
+    t_resp = time.perf_counter() - t0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # KiB on Linux
-    out_mb = sum(v.nbytes for v in res.values() if isinstance(v, np.ndarray)) / 2**20
     return {"patients": n, "kernel_s": round(t_kernel, 4), "patients_per_s": round(n / t_kernel, 1),
-            "draw_population_s": round(t_draw, 3), "endpoint_arrays_mb": round(out_mb, 2),
-            "rss_before_mb": round(rss0, 1), "peak_rss_mb": round(peak, 1),
-            "responder_rate_last_week_50pct": float(res["responder"][:, 1, 0].mean())}
+            "draw_population_s": round(t_draw, 3), "responders_s": round(t_resp, 3),
+            "weekly_array_mb": round(inh.nbytes / 2**20, 2), "rss_before_mb": round(rss0, 1),
+            "peak_rss_mb": round(peak, 1), "responder_rate_last_week_50pct": float(resp["50pct"][:, -1].mean())}
 
 
 def run(args: argparse.Namespace) -> dict:
@@ -104,9 +114,11 @@ def run(args: argparse.Namespace) -> dict:
     # --- compile (or load the compiled kernel from numba's cache), measured separately
     small = draw_population(drug, phys, 64, seed=SEED, stream=ARM_DRUG)
     t0 = time.perf_counter()
-    _kernel(ch, small, reg, weeks, mu, cal)
+    _kernel(ch, small, reg, weeks)
     compile_s = time.perf_counter() - t0
-    kern = next(iter(kernels._KERNELS.values()))
+    from painsim.kernels.run import _KERNELS
+
+    kern = next(iter(_KERNELS.values()))
     from_cache = bool(sum(kern.stats.cache_hits.values()))
 
     # --- (a) the fused kernel
@@ -114,7 +126,7 @@ def run(args: argparse.Namespace) -> dict:
     times = []
     for _ in range(args.repeat):
         t0 = time.perf_counter()
-        res = _kernel(ch, pop, reg, weeks, mu, cal)
+        inh = _kernel(ch, pop, reg, weeks)
         times.append(time.perf_counter() - t0)
     t_kernel = min(times)
     # one thread on a slice: the per-core rate, which other load on the machine affects less
@@ -123,7 +135,7 @@ def run(args: argparse.Namespace) -> dict:
     numba.set_num_threads(1)
     sub = draw_population(drug, phys, n1, seed=SEED, stream=ARM_DRUG)
     t0 = time.perf_counter()
-    _kernel(ch, sub, reg, weeks, mu, cal)
+    _kernel(ch, sub, reg, weeks)
     t_one = time.perf_counter() - t0
     numba.set_num_threads(threads)
 
@@ -134,44 +146,41 @@ def run(args: argparse.Namespace) -> dict:
     ref = np.array([run_reference(ch, pop.theta[i], reg, weeks) for i in range(m)])
     t_ref = time.perf_counter() - t0
 
-    # responder rates of the same patients from both paths (painsim.trial's definitions)
-    week_idx = np.arange(1, weeks + 1, dtype=float)
-    P = placebo_response(pop.placebo_z[:m], mu, week_idx, cal)
-    pain_ref = pop.baseline[:m, None] * (1.0 - P) * (1.0 - pop.sensitivity[:m, None] * ref[:, :, 0])
+    # responder rates of the same patients from both paths (the one observation model)
+    resp = _responders(inh[:m], pop, mu, cal, weeks)
+    resp_ref = _responders(ref[:, :, 0], pop, mu, cal, weeks)
     rates, diffs, flips = {}, [], 0
-    for t, name in enumerate(("50pct", "30pct")):
-        resp_ref = (1.0 - pain_ref / pop.baseline[:m, None]) >= OUTCOMES[name] - 1e-12
-        for e, wk in enumerate((1, weeks)):
-            r_kernel = float(res["responder"][:m, e, t].mean())
-            r_ref = float(resp_ref[:, wk - 1].mean())
+    for name in ("50pct", "30pct"):
+        for wk in (1, weeks):
+            r_kernel = float(resp[name][:, wk - 1].mean())
+            r_ref = float(resp_ref[name][:, wk - 1].mean())
             rates[f"week{wk}_{name}"] = {"kernel": r_kernel, "reference": r_ref}
             diffs.append(abs(r_kernel - r_ref))
-            flips += int(np.sum(res["responder"][:m, e, t] != resp_ref[:, wk - 1]))
-    inh_rel = np.abs(res["inhibition"][:m] - ref[:, [0, weeks - 1], 0]) / np.maximum(
-        np.abs(ref[:, [0, weeks - 1], 0]), 1e-3)
+            flips += int(np.sum(resp[name][:, wk - 1] != resp_ref[name][:, wk - 1]))
+    cols = [0, weeks - 1]
+    inh_rel = np.abs(inh[:m][:, cols] - ref[:, cols, 0]) / np.maximum(np.abs(ref[:, cols, 0]), 1e-3)
 
     # --- (c) the same patients on the coarse grid: speed, and distance from the reference and the fine grid
-    _kernel(ch, small, reg, weeks, mu, cal, "coarse")
+    _kernel(ch, small, reg, weeks, "coarse")
     times_c = []
     for _ in range(args.repeat):
         t0 = time.perf_counter()
-        res_c = _kernel(ch, pop, reg, weeks, mu, cal, "coarse")
+        inh_c = _kernel(ch, pop, reg, weeks, "coarse")
         times_c.append(time.perf_counter() - t0)
-    diffs_c = []
-    for t, name in enumerate(("50pct", "30pct")):
-        resp_ref = (1.0 - pain_ref / pop.baseline[:m, None]) >= OUTCOMES[name] - 1e-12
-        for e, wk in enumerate((1, weeks)):
-            diffs_c.append(abs(float(res_c["responder"][:m, e, t].mean()) - float(resp_ref[:, wk - 1].mean())))
-    inh_rel_c = np.abs(res_c["inhibition"][:m] - ref[:, [0, weeks - 1], 0]) / np.maximum(
-        np.abs(ref[:, [0, weeks - 1], 0]), 1e-3)
+    resp_c = _responders(inh_c, pop, mu, cal, weeks)
+    resp_f = _responders(inh, pop, mu, cal, weeks)
+    diffs_c = [abs(float(resp_c[name][:m, wk - 1].mean()) - float(resp_ref[name][:, wk - 1].mean()))
+               for name in ("50pct", "30pct") for wk in (1, weeks)]
+    vs_fine = max(abs(float(resp_c[name][:, wk - 1].mean()) - float(resp_f[name][:, wk - 1].mean()))
+                  for name in ("50pct", "30pct") for wk in (1, weeks))
+    inh_rel_c = np.abs(inh_c[:m][:, cols] - ref[:, cols, 0]) / np.maximum(np.abs(ref[:, cols, 0]), 1e-3)
     coarse = {
         "kernel_patients_per_s": round(args.patients / min(times_c), 1),
         "ratio": round(args.patients / min(times_c) / (m / t_ref), 1),
         "max_abs_diff_responder_rate": round(max(diffs_c), 6),
         "max_rel_diff_weekly_inhibition": {"week1": float(inh_rel_c[:, 0].max()),
                                            f"week{weeks}": float(inh_rel_c[:, 1].max())},
-        "max_abs_diff_responder_rate_vs_fine_all_patients": round(float(np.abs(
-            res_c["responder"].mean(axis=0) - res["responder"].mean(axis=0)).max()), 6),
+        "max_abs_diff_responder_rate_vs_fine_all_patients": round(vs_fine, 6),
         "grid": {"after_dose_h": list(kernels.GRIDS["coarse"][0]), "base_h": kernels.GRIDS["coarse"][1]},
     }
 
@@ -257,7 +266,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"compile    {out['compile_s']:.2f} s (from cache: {out['compile_from_cache']})")
     for row in out.get("scaling", []):
         print(f"N = {row['patients']:>9,}: {row['kernel_s']:8.3f} s, {row['patients_per_s']:>10,.0f} /s, "
-              f"peak RSS {row['peak_rss_mb']:.0f} MB (endpoints {row['endpoint_arrays_mb']:.1f} MB)")
+              f"peak RSS {row['peak_rss_mb']:.0f} MB (weekly inhibition {row['weekly_array_mb']:.1f} MB)")
     return 0
 
 

@@ -16,6 +16,7 @@ A student's ten-line script: change one parameter, run a trial, compare.
 True
 """
 
+from painsim._version import __version__
 from painsim.calibration import Calibration, load_calibration
 from painsim.library import (
     DrugSpec,
@@ -27,12 +28,11 @@ from painsim.library import (
 )
 from painsim.occupancy import occupancy, occupancy_params, steady_state_occupancy
 from painsim.physiology import Physiology, load_physiology
-from painsim.pk import concentrations, steady_state, steady_state_profile
+from painsim.pk import concentrations
+from painsim.reference import patient_course
 from painsim.regimen import InvalidRegimenError, Regimen, Schedule
-from painsim.simulate import patient_course
+from painsim.steady_state import steady_state, steady_state_profile
 from painsim.trial import TrialResult, run_trial
-
-__version__ = "0.1.0"
 
 __all__ = [
     "Calibration",

@@ -34,16 +34,16 @@ from pathlib import Path
 
 import numpy as np
 from scipy.optimize import minimize
-from scipy.special import logit, ndtr
 
 from painsim.calibration import DIALECT, PARAMETERS, Calibration
+from painsim.chain import HOURS_PER_WEEK, time_mean
 from painsim.dorsal_horn import dorsal_horn_params, inhibition_array
 from painsim.library import load_drug, models_dir
 from painsim.physiology import Physiology, load_physiology
 from painsim.population import ARM_DRUG, draw_population
 from painsim.reported import load_reported_outcomes
-from painsim.simulate import HOURS_PER_WEEK
-from painsim.trial import OUTCOMES, PLACEBO_REFERENCE_WEEKS, drug_courses, placebo_mu
+from painsim.response import OUTCOMES, expected_placebo_rate, expected_responder_rate, trial_placebo_mu
+from painsim.trial import drug_courses
 
 __all__ = ["CALIBRATION_SEED", "N_PER_DRUG", "Target", "calibrate", "objective"]
 
@@ -151,22 +151,9 @@ class _Scenarios:
                 for w, (t, rec) in per_week.items():
                     r5, rne = (np.ascontiguousarray(rec[:, :, q]).ravel() for q in (0, 1))
                     inh = inhibition_array(r5, rne, dh).reshape(rec.shape[:2])
-                    out[scen][w] = np.trapezoid(inh, t, axis=1) / (t[-1] - t[0])
+                    out[scen][w] = time_mean(inh, t)
             self._cache = {key: out}
         return self._cache[key]
-
-
-def _expected_rate(inh_week: np.ndarray, sens: np.ndarray, mu: float, cal: Calibration,
-                   weeks: float, threshold: float) -> float:
-    """Expected responder fraction given each patient's drug effect (exact over the placebo draw)."""
-    e = 1.0 - math.exp(-weeks / cal.tau_p)
-    t = 1.0 - sens * inh_week
-    need = 1.0 - (1.0 - threshold) / t  # the placebo response a patient needs
-    q = need / e
-    with np.errstate(divide="ignore", invalid="ignore"):
-        zc = (logit(np.clip(q, 1e-300, 1 - 1e-16)) - mu) / cal.sigma_p
-    prob = np.where(need <= 0.0, 1.0, np.where(q >= 1.0, 0.0, 1.0 - ndtr(zc)))
-    return float(prob.mean())
 
 
 def simulate_targets(sc: _Scenarios, cal: Calibration, targets: list[Target]) -> dict[str, float]:
@@ -174,33 +161,29 @@ def simulate_targets(sc: _Scenarios, cal: Calibration, targets: list[Target]) ->
     inh = sc.inhibition(cal)
     phys = sc.phys
 
-    def arm_rate(row: dict, week: int | None = None, threshold: float | None = None,
-                 placebo_ctx: tuple[float, float, float] | None = None) -> tuple[float, float]:
+    def arm_rate(row: dict, week: int | None = None, placebo_row: dict | None = None) -> tuple[float, float]:
+        """Expected responder fractions (drug, placebo) of a row's trial at ``week`` (default: its
+        last), with the placebo model of ``placebo_row`` (default: the row's own)."""
         weeks = row["weeks"]
-        thr = OUTCOMES[row["outcome"]] if threshold is None else threshold
-        if placebo_ctx is None:
-            placebo_ctx = ((row["placebo_response"], OUTCOMES[row["outcome"]], weeks) if "placebo_response" in row
-                           else (phys[f"placebo.{row['condition']}"], 0.5, PLACEBO_REFERENCE_WEEKS))
-        mu = placebo_mu(*placebo_ctx, cal)
+        thr = OUTCOMES[row["outcome"]]
+        ctx = row if placebo_row is None else placebo_row
+        mu = trial_placebo_mu(phys, cal, condition=ctx["condition"], outcome=ctx["outcome"], weeks=ctx["weeks"],
+                              placebo_response=ctx.get("placebo_response"))
         w = weeks if week is None else week
         tot = sum(a["weight"] for a in row["arms"])
-        p_drug = sum(a["weight"] * _expected_rate(inh[(a["drug"], a["dose_mg_per_day"], weeks)][w],
-                                                   sc.pops[a["drug"]].sensitivity, mu, cal, w, thr)
+        p_drug = sum(a["weight"] * expected_responder_rate(inh[(a["drug"], a["dose_mg_per_day"], weeks)][w],
+                                                            sc.pops[a["drug"]].sensitivity, mu, w, thr, cal)
                      for a in row["arms"]) / tot
-        e = 1.0 - math.exp(-w / cal.tau_p)
-        q = thr / e
-        p_pl = 0.0 if q >= 1 else float(1.0 - ndtr((logit(q) - mu) / cal.sigma_p))
-        return p_drug, p_pl
+        return p_drug, expected_placebo_rate(mu, w, thr, cal)
 
     rows = sc.rows
-    lunn = rows["lunn2014_dlx60_dpn_50"]
-    lunn_ctx = (lunn["placebo_response"], 0.5, lunn["weeks"])
+    lunn = rows["lunn2014_dlx60_dpn_50"]  # its placebo rate sets the placebo arm of both Lunn outcomes
     out = {}
     for t in targets:
         if t.kind == "arm":
             key, arm = t.key.split(":")
             r = rows[key]
-            pd, pp = arm_rate(r, placebo_ctx=lunn_ctx)
+            pd, pp = arm_rate(r, placebo_row=lunn)
             out[t.key] = pd if arm == "p_drug" else pp
         elif t.kind == "rd_diff":
             a = arm_rate(rows["sultan2008_dlx120_50"])
@@ -211,8 +194,7 @@ def simulate_targets(sc: _Scenarios, cal: Calibration, targets: list[Target]) ->
             out[t.key] = pd - pp
         elif t.kind == "ratio":
             r = rows["lunn2014_dlx60_dpn_50"]
-            out[t.key] = (arm_rate(r, week=8, placebo_ctx=lunn_ctx)[0]
-                          / arm_rate(r, placebo_ctx=lunn_ctx)[0])
+            out[t.key] = arm_rate(r, week=8, placebo_row=lunn)[0] / arm_rate(r, placebo_row=lunn)[0]
     return out
 
 
@@ -262,7 +244,7 @@ def calibrate(*, n: int = N_PER_DRUG, seed: int = CALIBRATION_SEED, phys: Physio
     fval, xin = inner(w_ne, w_5ht)
     cal = Calibration(w_ne=w_ne, w_5ht=w_5ht, sigma_p=math.exp(xin[0]), tau_p=math.exp(xin[1]))
     sim = simulate_targets(sc, cal, targets)
-    from painsim import __version__
+    from painsim._version import __version__
 
     return {
         "dialect": DIALECT,

@@ -115,7 +115,14 @@ def inhibition_array(r_5ht, r_ne, p):
     return out
 
 
-@nb.njit(cache=True)
-def transmission(r_5ht, r_ne, s, p):
-    """Pain transmission relative to untreated, T = 1 − s·I."""
-    return 1.0 - s * inhibition(r_5ht, r_ne, p)
+def transmission(inh: float | np.ndarray, s: float | np.ndarray) -> float | np.ndarray:
+    """Pain transmission relative to untreated, ``T = 1 − s·I`` (elementwise over numpy arrays).
+
+    Parameters
+    ----------
+    inh : float or ndarray
+        Restored descending inhibition I (−1…1), e.g. a week's mean.
+    s : float or ndarray
+        The patient's sensitivity: the fraction of their transmission under descending control.
+    """
+    return 1.0 - s * inh

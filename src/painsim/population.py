@@ -20,6 +20,7 @@ Per patient:
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -28,12 +29,13 @@ import numpy as np
 
 from painsim.library import DrugSpec
 from painsim.physiology import Physiology
-from painsim.pk import _CL, _KA, _PER_MOIETY, _V, structure, theta
+from painsim.pk import structure, theta, theta_index
 
 __all__ = [
     "ARM_DRUG",
     "ARM_PLACEBO",
     "Population",
+    "draw_patients",
     "draw_population",
     "normal",
     "uniform",
@@ -144,14 +146,12 @@ def _draw_basics(seed, stream, idx, s_max, pain_min, pain_mean, f_pm, f_im, f_um
     return sens, z, base, cyp, smoke
 
 
-def draw_population(drug: DrugSpec, phys: Physiology, n: int, *, seed: int, stream: int,
-                    start: int = 0, variability: bool = True) -> Population:
-    """Draw patients ``start … start+n−1`` of one stream.
+def draw_patients(phys: Physiology, n: int, *, seed: int, stream: int, start: int = 0) -> Population:
+    """Draw the drug-independent quantities of patients ``start … start+n−1`` of one stream:
+    sensitivity, placebo deviate, baseline pain, CYP2D6 phenotype and smoking (``theta`` empty).
 
-    Parameters
-    ----------
-    variability : bool
-        False gives every patient the typical PK (for mechanism checks and figures).
+    The same patients as :func:`draw_population` gives (which adds their PK parameters); used
+    on its own for an idealised inhibitor, which has no pharmacokinetics.
     """
     idx = np.arange(start, start + n, dtype=np.int64)
     freq = {k: phys.get(f"population.{k}", 0.0) or 0.0 for k in ("cyp2d6_pm", "cyp2d6_im", "cyp2d6_um", "smokers")}
@@ -159,16 +159,31 @@ def draw_population(drug: DrugSpec, phys: Physiology, n: int, *, seed: int, stre
         seed, stream, idx, phys["dorsal_horn.s_max"], phys["population.baseline_pain_min"],
         phys["population.baseline_pain_mean"], freq["cyp2d6_pm"], freq["cyp2d6_im"],
         freq["cyp2d6_um"], freq["smokers"])
+    return Population(seed=seed, stream=stream, index=idx, theta=np.zeros((n, 0)), sensitivity=sens,
+                      placebo_z=z, baseline=base, cyp2d6=cyp, smoker=smoke)
+
+
+def draw_population(drug: DrugSpec, phys: Physiology, n: int, *, seed: int, stream: int,
+                    start: int = 0, variability: bool = True) -> Population:
+    """Draw patients ``start … start+n−1`` of one stream (:func:`draw_patients` and their PK).
+
+    Parameters
+    ----------
+    variability : bool
+        False gives every patient the typical PK (for mechanism checks and figures).
+    """
+    pop = draw_patients(phys, n, seed=seed, stream=stream, start=start)
+    idx, cyp, smoke = pop.index, pop.cyp2d6, pop.smoker
     th0 = theta(drug)
     th = np.repeat(th0[None, :], n, axis=0)
     if variability:
         s = structure(drug)
         for j, m in enumerate(drug.moieties):
-            base_j = 4 + _PER_MOIETY * j
-            for name, col, off in (("cl", base_j + _CL, 0), ("v", base_j + _V, 2), ("ka", _KA, 4)):
+            for name, off in (("cl", 0), ("v", 2), ("ka", 4)):
                 cv = m.variability.get(name)
                 if cv is None or (name == "ka" and j > 0):
                     continue
+                col = theta_index(name, j)
                 omega = math.sqrt(math.log1p(cv.value**2))
                 eta = np.array([normal(seed, stream, int(p), K_ETA + 8 * j + off) for p in idx])
                 th[:, col] *= np.exp(omega * eta)
@@ -179,8 +194,7 @@ def draw_population(drug: DrugSpec, phys: Physiology, n: int, *, seed: int, stre
                 mult[cyp == code] *= pgx[key].value
         if "cyp1a2_smoker_cl" in pgx:
             mult[smoke] *= pgx["cyp1a2_smoker_cl"].value
-        th[:, 4 + _CL] *= mult
+        th[:, theta_index("cl")] *= mult
         if s.nonlinear:
-            th[:, 2] *= mult  # Vmax scales like clearance
-    return Population(seed=seed, stream=stream, index=idx, theta=th, sensitivity=sens,
-                      placebo_z=z, baseline=base, cyp2d6=cyp, smoker=smoke)
+            th[:, theta_index("vmax")] *= mult  # Vmax scales like clearance
+    return dataclasses.replace(pop, theta=th)

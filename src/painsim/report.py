@@ -142,7 +142,7 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
 def write_report(out: Path, *, figures_svg: list[tuple[FigureSpec, str]], claim_rows: list[Finding],
                  validation_rows, summary: str) -> Path:
     """Write ``report.html`` (atomically): figures, captions, claims and validation tables."""
-    from painsim import __version__
+    from painsim._version import __version__
 
     parts = [f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
 <title>painsim report</title>

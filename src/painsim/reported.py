@@ -86,7 +86,7 @@ def _check_row(ctx: ModelFile, where: str, row: dict[str, Any]) -> None:
     # the vocabularies of the simulation; imported here so that reading the file alone does not
     # load the simulator (calibrate and validate, the readers that simulate, have it loaded)
     from painsim.library import drug_names
-    from painsim.trial import CONDITIONS, OUTCOMES
+    from painsim.response import CONDITIONS, OUTCOMES
 
     ctx.check_keys(where, row, set(FIELDS), set(REQUIRED))
     choices: dict[str, tuple[Any, ...]] = {"firmness": FIRMNESS, "outcome": tuple(OUTCOMES),

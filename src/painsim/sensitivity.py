@@ -41,12 +41,10 @@ from painsim.sweep import (
     SensitivitySpec,
     SweepContext,
     check_parameter,
-    experiment_placebo_mu,
-    fixed_occupancy_course,
     load_experiment,
     map_tasks,
+    prepare_point,
     provenance_attrs,
-    resolve_point,
     simulate_point_trial,
     sweep_context,
     write_netcdf,
@@ -89,16 +87,13 @@ def _evaluate(ctx: SweepContext, job: tuple[str | None, float, tuple[str, ...], 
     for i, row in enumerate(rows):
         params = dict(zip(names, (float(v) for v in row), strict=True))
         try:
-            res = resolve_point(ctx, drug, dose, params)
-            mu = experiment_placebo_mu(exp, res.phys, res.cal)
-            ideal = (fixed_occupancy_course(res.occ[0], res.occ[1], exp.weeks, phys=res.phys, cal=res.cal)
-                     if res.drug is None else None)
+            point = prepare_point(ctx, drug, dose, params)
         except (KeyError, ValueError):
             continue
         pd, pp = [], []
         for trial in range(exp.trials):
             try:
-                values, status = simulate_point_trial(ctx, res, trial, mu, ideal)
+                values, status = simulate_point_trial(ctx, point, trial)
             except ValueError:
                 status = -1
             if status != STATUS_OK:

@@ -1,19 +1,10 @@
 """Virtual placebo-controlled trials: responder rates and the NNT, computed as meta-analyses do.
 
-Pain of patient *i* at week *w* (weekly mean of the 0–10 daily ratings)::
-
-    pain_i(w) = baseline_i · (1 − P_i(w)) · (1 − s_i · Ī_i(w))
-
-- ``Ī_i(w)``: the week's mean restored descending inhibition from :mod:`painsim.simulate`
-  (0 in the placebo arm);
-- ``P_i(w) = expit(μ + σ_p·z_i) · (1 − e^{−w/τ_p})``: the placebo response (expectation,
-  regression to the mean, natural course), the same distribution in both arms; σ_p and τ_p are
-  calibrated, μ is set so that the placebo arm's expected ≥ 50 % responder fraction at week 12
-  equals the condition's published value (``models/physiology.toml`` [placebo], from 8–12-week
-  trials), or so that its responder fraction for the chosen outcome at the end of the trial
-  equals the value the user gives (``placebo_response``);
-- responders: a reduction from baseline of ≥ 50 % ("substantial") or ≥ 30 % ("moderate",
-  IMMPACT; Dworkin 2008), at the last week.
+A trial draws two arms of virtual patients (:mod:`painsim.population`), runs the drug arm
+through the causal chain (:func:`drug_courses`: the population kernel or the fast path), turns
+each arm's weekly inhibition into pain and responders with the observation model of
+:mod:`painsim.response` (placebo response, pain, responder rule), and compares the arms at the
+last week.
 
 NNT = 1/(p_drug − p_placebo) with the Newcombe hybrid-score interval for the difference
 (method 10 of Newcombe 1998, from Wilson intervals of each arm) inverted; where the interval of
@@ -33,33 +24,34 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.special import expit, logit, ndtri
 
 from painsim.calibration import Calibration, load_calibration
+from painsim.chain import Courses, chain
 from painsim.library import DrugSpec
 from painsim.physiology import Physiology, load_physiology
-from painsim.population import ARM_DRUG, ARM_PLACEBO, Population, draw_population
+from painsim.population import ARM_DRUG, ARM_PLACEBO, Population, draw_patients, draw_population
 from painsim.regimen import Regimen
-from painsim.simulate import Courses, chain, run_fast
+from painsim.response import CONDITIONS, OUTCOMES, pain, placebo_response, responders, trial_placebo_mu
+from painsim.simulate import run_fast
+from painsim.synapse import P_CROSS
 
 __all__ = [
-    "CONDITIONS",
-    "OUTCOMES",
+    "DESIGNS",
+    "ENGINES",
+    "TrialArms",
     "TrialResult",
+    "arms_from_courses",
+    "drug_courses",
     "newcombe_interval",
     "nnt_with_ci",
-    "placebo_mu",
     "run_trial",
-    "trial_placebo_mu",
+    "simulate_arms",
     "wilson_interval",
 ]
 
-OUTCOMES = {"50pct": 0.5, "30pct": 0.3}
-#: the condition placebo rates (physiology [placebo]) come from parallel trials of 8-12 weeks
-#: (Frisaldi 2024, Duarte 2022; Arakawa 2015 >= 4 weeks): they set the placebo arm at week 12,
-#: and shorter trials get the smaller response the build-up time constant gives
-PLACEBO_REFERENCE_WEEKS = 12
-CONDITIONS = ("dpn", "phn", "central", "mixed")
+DESIGNS = ("parallel", "crossover")
+#: how the drug arm is simulated: the fused population kernel or the one-patient-per-thread fast path
+ENGINES = ("kernel", "fast")
 Z95 = 1.959963984540054
 
 
@@ -103,40 +95,6 @@ def nnt_with_ci(k1: int, n1: int, k2: int, n2: int) -> tuple[float | None, float
     if hi < 0:
         return nnt, None, None
     return nnt, 1.0 / hi, 1.0 / lo
-
-
-def _expectation(weeks: float, tau_p: float) -> float:
-    return 1.0 - math.exp(-weeks / tau_p)
-
-
-def placebo_mu(target: float, threshold: float, weeks: float, cal: Calibration) -> float:
-    """μ such that the expected placebo responder fraction at ``weeks`` equals ``target``.
-
-    ``P(e·expit(μ + σz) ≥ θ) = 1 − Φ((logit(θ/e) − μ)/σ)`` with e the expression at ``weeks``.
-    """
-    if not 0.0 < target < 1.0:
-        raise ValueError(f"placebo responder fraction must lie in (0, 1), got {target!r}")
-    e = _expectation(weeks, cal.tau_p)
-    q = threshold / e
-    if q >= 1.0:
-        raise ValueError(f"a {threshold:.0%} placebo response cannot be reached by week {weeks:g} "
-                         f"(expression {e:.2f} with tau_p {cal.tau_p:.2f} weeks)")
-    return float(logit(q) - cal.sigma_p * ndtri(1.0 - target))
-
-
-def trial_placebo_mu(phys: Physiology, cal: Calibration, *, condition: str, outcome: str, weeks: float,
-                     placebo_response: float | None = None) -> float:
-    """μ of a trial's placebo response: the user's ``placebo_response`` for ``outcome`` at the end
-    of the trial, or else the condition's ≥ 50 % rate at :data:`PLACEBO_REFERENCE_WEEKS`."""
-    if placebo_response is not None:
-        return placebo_mu(placebo_response, OUTCOMES[outcome], weeks, cal)
-    return placebo_mu(phys[f"placebo.{condition}"], OUTCOMES["50pct"], PLACEBO_REFERENCE_WEEKS, cal)
-
-
-def placebo_response(z: np.ndarray, mu: float, weeks: np.ndarray, cal: Calibration) -> np.ndarray:
-    """P_i(w), shape (n, len(weeks))."""
-    e = 1.0 - np.exp(-np.asarray(weeks, dtype=float) / cal.tau_p)
-    return expit(mu + cal.sigma_p * np.asarray(z))[:, None] * e[None, :]
 
 
 @dataclass(frozen=True)
@@ -197,10 +155,8 @@ def drug_courses(drug: DrugSpec, mg_per_day: float, weeks: int, pop: Population,
     ``chunk`` and ``progress(n_done)`` is called after each (patients are independent, so
     chunking does not change any result).
     """
-    from painsim.synapse import P_CROSS
-
-    if engine not in ("kernel", "fast"):
-        raise ValueError(f"engine must be 'kernel' or 'fast', got {engine!r}")
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
     tau = drug.dosing.interval.value if interval is None else interval
     reg = Regimen.daily(mg_per_day, days=7 * weeks, interval=tau, titration=titration)
     ch = chain(drug, phys, cal)
@@ -210,9 +166,8 @@ def drug_courses(drug: DrugSpec, mg_per_day: float, weeks: int, pop: Population,
         if use_kernel:
             from painsim.kernels import run_population
 
-            res = run_population(ch, pop.theta[a:b], pop.sensitivity[a:b], pop.placebo_z[a:b], pop.baseline[a:b],
-                                 reg, weeks, placebo_mu=0.0, calibration=cal, index=pop.index[a:b], seed=pop.seed,
-                                 stream=pop.stream, p_miss=p_miss, weekly=True, outcomes=("50pct",))
+            res = run_population(ch, pop.theta[a:b], reg, weeks, index=pop.index[a:b], seed=pop.seed,
+                                 stream=pop.stream, p_miss=p_miss)
             return Courses.from_array(res["weekly"])
         return run_fast(ch, pop.theta[a:b], reg, weeks, index=pop.index[a:b], seed=pop.seed, stream=pop.stream,
                         p_miss=p_miss, record_windows=record_windows)
@@ -227,12 +182,65 @@ def drug_courses(drug: DrugSpec, mg_per_day: float, weeks: int, pop: Population,
         b = min(a + chunk, pop.size)
         parts.append(run(a, b))
         progress(b - a)
-    fields = ("inhibition", "occ_sert", "occ_net", "r_5ht", "r_ne")
-    merged = {f: np.concatenate([getattr(c, f) for c in parts]) for f in fields}
-    if record_windows:
-        merged["recorded"] = np.concatenate([c.recorded for c in parts])
-        merged["recorded_t"] = parts[0].recorded_t
-    return Courses(**merged)
+    return Courses.concatenate(parts)
+
+
+@dataclass(frozen=True)
+class TrialArms:
+    """Both arms of one simulated trial, week by week, before the responder analysis.
+
+    Attributes
+    ----------
+    drug, placebo : Population
+        The patients of each arm (the same patients in a crossover).
+    courses : Courses
+        Weekly means of the drug arm's chain (restored inhibition, occupancies, ratios).
+    pain_drug, pain_placebo : ndarray, shape (n, weeks)
+        Weekly mean pain (0–10 NRS) of each patient (:func:`painsim.response.pain`).
+    """
+
+    drug: Population
+    placebo: Population
+    courses: Courses
+    pain_drug: np.ndarray
+    pain_placebo: np.ndarray
+
+    def responders(self, outcome: str) -> tuple[np.ndarray, np.ndarray]:
+        """Responder flags (n, weeks) of the drug and the placebo arm for an outcome of
+        :data:`painsim.response.OUTCOMES`."""
+        threshold = OUTCOMES[outcome]
+        return (responders(self.pain_drug, self.drug.baseline, threshold),
+                responders(self.pain_placebo, self.placebo.baseline, threshold))
+
+
+def arms_from_courses(drug_pop: Population, placebo_pop: Population, courses: Courses, mu: float,
+                      cal: Calibration) -> TrialArms:
+    """Pain in both arms from the drug arm's weekly courses: the placebo response of location
+    ``mu`` in both, the drug's restored inhibition in the drug arm only."""
+    weeks = np.arange(1, courses.inhibition.shape[1] + 1, dtype=float)
+    pain_d = pain(drug_pop.baseline, placebo_response(drug_pop.placebo_z, mu, weeks, cal), drug_pop.sensitivity,
+                  courses.inhibition)
+    pain_p = pain(placebo_pop.baseline, placebo_response(placebo_pop.placebo_z, mu, weeks, cal),
+                  placebo_pop.sensitivity, 0.0)
+    return TrialArms(drug=drug_pop, placebo=placebo_pop, courses=courses, pain_drug=pain_d, pain_placebo=pain_p)
+
+
+def simulate_arms(drug: DrugSpec, mg_per_day: float, weeks: int, *, n_per_arm: int, seed: int, mu: float,
+                  phys: Physiology, cal: Calibration, design: str = "parallel",
+                  titration: tuple[tuple[float, float], ...] = (), p_miss: float = 0.0,
+                  interval: float | None = None, variability: bool = True,
+                  progress: Callable[[int], None] | None = None, engine: str = "kernel") -> TrialArms:
+    """Both arms of one trial: patients 0…n−1 of the drug stream (with PK variability unless
+    ``variability`` is False) through the chain, and of the placebo stream (parallel design) or
+    the same patients (crossover), with the placebo response of location ``mu``."""
+    drug_pop = draw_population(drug, phys, n_per_arm, seed=seed, stream=ARM_DRUG, variability=variability)
+    courses = drug_courses(drug, mg_per_day, weeks, drug_pop, phys=phys, cal=cal, titration=titration,
+                           p_miss=p_miss, interval=interval, progress=progress, engine=engine)
+    if design == "parallel":
+        pl_pop = draw_patients(phys, n_per_arm, seed=seed, stream=ARM_PLACEBO)
+    else:
+        pl_pop = drug_pop  # the same patients in the placebo period
+    return arms_from_courses(drug_pop, pl_pop, courses, mu, cal)
 
 
 def run_trial(drug: DrugSpec, mg_per_day: float, weeks: int, *, n_per_arm: int = 500, seed: int = 1,
@@ -274,8 +282,8 @@ def run_trial(drug: DrugSpec, mg_per_day: float, weeks: int, *, n_per_arm: int =
         raise ValueError(f"outcome must be one of {', '.join(OUTCOMES)}, got {outcome!r}")
     if condition not in CONDITIONS:
         raise ValueError(f"condition must be one of {', '.join(CONDITIONS)}, got {condition!r}")
-    if design not in ("parallel", "crossover"):
-        raise ValueError(f"design must be 'parallel' or 'crossover', got {design!r}")
+    if design not in DESIGNS:
+        raise ValueError(f"design must be one of {', '.join(DESIGNS)}, got {design!r}")
     if int(weeks) != weeks or weeks < 1:
         raise ValueError(f"weeks must be a positive whole number, got {weeks!r}")
     if n_per_arm < 1:
@@ -283,24 +291,13 @@ def run_trial(drug: DrugSpec, mg_per_day: float, weeks: int, *, n_per_arm: int =
     weeks = int(weeks)
     phys = load_physiology() if phys is None else phys
     cal = load_calibration() if cal is None else cal
-    threshold = OUTCOMES[outcome]
     target = phys[f"placebo.{condition}"] if placebo_response is None else placebo_response
     mu = trial_placebo_mu(phys, cal, condition=condition, outcome=outcome, weeks=weeks,
                           placebo_response=placebo_response)
-    week_idx = np.arange(1, weeks + 1, dtype=float)
-
-    drug_pop = draw_population(drug, phys, n_per_arm, seed=seed, stream=ARM_DRUG, variability=variability)
-    courses = drug_courses(drug, mg_per_day, weeks, drug_pop, phys=phys, cal=cal, titration=titration,
-                           p_miss=p_miss, progress=progress, engine=engine)
-    if design == "parallel":
-        pl_pop = draw_population(drug, phys, n_per_arm, seed=seed, stream=ARM_PLACEBO, variability=False)
-    else:
-        pl_pop = drug_pop  # the same patients in the placebo period
-    pain_d = (drug_pop.baseline[:, None] * (1.0 - placebo_response_arr(drug_pop, mu, week_idx, cal))
-              * (1.0 - drug_pop.sensitivity[:, None] * courses.inhibition))
-    pain_p = pl_pop.baseline[:, None] * (1.0 - placebo_response_arr(pl_pop, mu, week_idx, cal))
-    resp_d = (1.0 - pain_d / drug_pop.baseline[:, None]) >= threshold - 1e-12
-    resp_p = (1.0 - pain_p / pl_pop.baseline[:, None]) >= threshold - 1e-12
+    arms = simulate_arms(drug, mg_per_day, weeks, n_per_arm=n_per_arm, seed=seed, mu=mu, phys=phys, cal=cal,
+                         design=design, titration=titration, p_miss=p_miss, variability=variability,
+                         progress=progress, engine=engine)
+    resp_d, resp_p = arms.responders(outcome)
     k1, k2 = int(resp_d[:, -1].sum()), int(resp_p[:, -1].sum())
     nnt, lo, hi = nnt_with_ci(k1, n_per_arm, k2, n_per_arm)
     return TrialResult(drug=drug.name, dose_mg_per_day=float(mg_per_day), weeks=weeks,
@@ -308,10 +305,5 @@ def run_trial(drug: DrugSpec, mg_per_day: float, weeks: int, *, n_per_arm: int =
                        p_drug=k1 / n_per_arm, p_placebo=k2 / n_per_arm, nnt=nnt, nnt_ci_low=lo,
                        nnt_ci_high=hi, placebo_target=float(target), seed=seed,
                        responders_drug=resp_d.mean(axis=0), responders_placebo=resp_p.mean(axis=0),
-                       pain_drug=pain_d, pain_placebo=pain_p,
-                       courses=courses if keep_courses else None)
-
-
-def placebo_response_arr(pop: Population, mu: float, weeks: np.ndarray, cal: Calibration) -> np.ndarray:
-    """The placebo response P_i(w) of a population (n, len(weeks))."""
-    return placebo_response(pop.placebo_z, mu, weeks, cal)
+                       pain_drug=arms.pain_drug, pain_placebo=arms.pain_placebo,
+                       courses=arms.courses if keep_courses else None)

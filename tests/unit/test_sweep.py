@@ -17,21 +17,14 @@ import xarray as xr
 
 from painsim.calibration import load_calibration
 from painsim.library import load_drug
-from painsim.physiology import load_physiology
-from painsim.pk import theta
-from painsim.population import ARM_DRUG, draw_population
-from painsim.regimen import Regimen
-from painsim.simulate import chain, run_fast
 from painsim.sweep import (
     ExperimentError,
     SweepStats,
-    fixed_occupancy_course,
     load_experiment,
     parse_experiment,
     run_sweep,
     write_netcdf,
 )
-from painsim.sweep.point import draw_patients
 from painsim.trial import run_trial
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -347,30 +340,6 @@ def test_store_of_another_experiment_is_refused(tmp_path):
 # the idealised inhibitor
 
 
-def test_fixed_occupancy_course_by_hand_and_against_run_fast():
-    phys, cal = load_physiology(), load_calibration()
-    from painsim.dorsal_horn import dorsal_horn_params, inhibition
-    from painsim.synapse import qss_ratio, synapse_params
-
-    # no desensitisation: the synapse sits at its QSS, I is constant
-    still = phys.with_value("serotonin.desensitisation_tau", math.inf)
-    out = fixed_occupancy_course(0.6, 0.4, 3, phys=still, cal=cal)
-    r5 = qss_ratio(0.6, 0.0, synapse_params(still, "serotonin"), 1.0)
-    rne = qss_ratio(0.4, 0.0, synapse_params(still, "norepinephrine"), 1.0)
-    expected = inhibition(r5, rne, dorsal_horn_params(still, cal.w_ne, cal.w_5ht))
-    np.testing.assert_allclose(out[:, 0], expected, rtol=1e-12)
-    np.testing.assert_allclose(out[:, 1:3], [[0.6, 0.4]] * 3, rtol=1e-12)
-    # a drug whose occupancy is constant after one dose (no clearance, instant absorption)
-    d = load_drug("duloxetine").with_value("duloxetine.pk.cl", 1e-6).with_value("duloxetine.pk.ka", 200.0)
-    c = run_fast(chain(d, phys, cal), theta(d)[None, :], Regimen.daily(20, days=1), 4)
-    f = fixed_occupancy_course(float(c.occ_sert[0, -1]), float(c.occ_net[0, -1]), 4, phys=phys, cal=cal)
-    np.testing.assert_allclose(f[:, 0], c.inhibition[0], rtol=2e-3)
-    np.testing.assert_allclose(f[1:, 0], c.inhibition[0, 1:], rtol=1e-4)
-    np.testing.assert_allclose(f[:, 3], c.r_5ht[0], rtol=1e-3)
-    with pytest.raises(ValueError):
-        fixed_occupancy_course(1.0, 0.0, 2)
-
-
 def test_idealised_selectivity_grid(tmp_path):
     ds = run_sweep(_exp(tmp_path, IDEAL))
     assert "dose" not in ds.dims and ds["drug"].values.tolist() == ["idealised"]
@@ -382,11 +351,6 @@ def test_idealised_selectivity_grid(tmp_path):
     # the placebo arm does not depend on the drug: identical everywhere
     pp = ds.p_placebo.isel(drug=0)
     assert (pp == pp.isel({"occupancy.sert": 0, "occupancy.net": 0})).all()
-    # the idealised patients are draw_population's patients
-    pop = draw_population(load_drug("duloxetine"), load_physiology(), 50, seed=4, stream=ARM_DRUG)
-    mine = draw_patients(load_physiology(), 50, 4, ARM_DRUG)
-    np.testing.assert_array_equal(pop.baseline, mine.baseline)
-    np.testing.assert_array_equal(pop.sensitivity, mine.sensitivity)
 
 
 def test_progress_bar_on_a_terminal(tmp_path, monkeypatch):

@@ -12,11 +12,13 @@ import numpy as np
 import pytest
 
 from painsim.calibration import load_calibration
+from painsim.chain import chain
 from painsim.library import load_drug
 from painsim.physiology import load_physiology
 from painsim.population import ARM_DRUG, draw_population
+from painsim.reference import run_reference
 from painsim.regimen import Regimen
-from painsim.simulate import chain, run_fast, run_reference
+from painsim.simulate import run_fast
 
 pytestmark = pytest.mark.validation
 PHYS = load_physiology()

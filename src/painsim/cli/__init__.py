@@ -35,7 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     """
     p = OneLineErrorParser(prog="painsim", description="Monoamine reuptake inhibitors in neuropathic pain: "
                                                        "dose -> PK -> SERT/NET occupancy -> ... -> NNT.")
-    from painsim import __version__
+    from painsim._version import __version__
 
     p.add_argument("--version", action="version", version=f"painsim {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineErrorParser)

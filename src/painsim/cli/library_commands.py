@@ -101,7 +101,7 @@ def cmd_pk(args: argparse.Namespace) -> int:
         Exit status 0.
     """
     from painsim.library import load_drug
-    from painsim.pk import steady_state
+    from painsim.steady_state import steady_state
 
     drug = load_drug(args.drug)
     dose = parse_dose(args.dose, drug.name)

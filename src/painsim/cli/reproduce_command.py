@@ -38,8 +38,8 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     from painsim.calibration import load_calibration
     from painsim.library import load_library
     from painsim.occupancy import steady_state_occupancy
-    from painsim.pk import steady_state
     from painsim.progress import Progress
+    from painsim.steady_state import steady_state
     from painsim.validate import validate
 
     out = Path(args.out)

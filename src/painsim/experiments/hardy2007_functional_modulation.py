@@ -26,11 +26,12 @@ N_PATIENTS = 200
 def courses(*, seed: int, stop_week: int | None = None) -> np.ndarray:
     """Mean restored inhibition per week (12 weeks) of duloxetine 60 mg/day, stopped after ``stop_week``."""
     from painsim.calibration import load_calibration
+    from painsim.chain import chain
     from painsim.library import load_drug
     from painsim.physiology import load_physiology
     from painsim.population import ARM_DRUG, draw_population
     from painsim.regimen import Regimen
-    from painsim.simulate import chain, run_fast
+    from painsim.simulate import run_fast
 
     dlx, phys = load_drug("duloxetine"), load_physiology()
     pop = draw_population(dlx, phys, N_PATIENTS, seed=seed, stream=ARM_DRUG)

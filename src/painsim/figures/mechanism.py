@@ -5,12 +5,13 @@ from __future__ import annotations
 import numpy as np
 
 from painsim.calibration import load_calibration
+from painsim.chain import chain
 from painsim.figures.style import CLASS_COLOURS, PALETTE, new_figure
 from painsim.library import load_drug
 from painsim.physiology import load_physiology
 from painsim.pk import theta
 from painsim.regimen import Regimen
-from painsim.simulate import chain, run_fast
+from painsim.simulate import run_fast
 
 __all__ = ["inhibition_by_class", "mechanism_schematic"]
 

@@ -7,8 +7,8 @@ import numpy as np
 from painsim.figures.style import PALETTE, new_figure
 from painsim.library import load_drug
 from painsim.physiology import load_physiology
+from painsim.reference import patient_course
 from painsim.regimen import Regimen
-from painsim.simulate import patient_course
 from painsim.synapse import clearance_time_constant, single_release_event, synapse_params
 
 __all__ = ["acute_vs_chronic", "release_event"]

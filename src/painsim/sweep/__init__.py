@@ -53,7 +53,7 @@ Dotted parameter names are routed to the object that owns them:
 - ``calibration.<name>`` → :meth:`painsim.calibration.Calibration.with_values`;
 - ``occupancy.sert`` / ``occupancy.net`` → the occupancies of an *idealised inhibitor*
   (``[idealised]`` instead of ``[drugs]``): constant transporter occupancy from day 0, no PK,
-  fed to the same synapse and dorsal-horn stage functions (:func:`fixed_occupancy_course`) — the
+  fed to the same synapse and dorsal-horn stage functions (:func:`painsim.simulate.fixed_occupancy_course`) — the
   "selectivity map".
 
 Crash safety and determinism
@@ -76,7 +76,7 @@ the finished store is bit-identical to an uninterrupted run.
 from painsim.sweep.experiment import DrugEntry, Experiment, Idealised, load_experiment, parse_experiment
 from painsim.sweep.fields import ExperimentError, Parameter, SensitivitySpec, check_parameter
 from painsim.sweep.grid import STATUS_MEANINGS, STATUS_OK, ResolvedPoint, SweepContext, resolve_point, sweep_context
-from painsim.sweep.point import experiment_placebo_mu, fixed_occupancy_course, simulate_point_trial
+from painsim.sweep.point import PreparedPoint, prepare_point, simulate_point_trial
 from painsim.sweep.provenance import provenance_attrs
 from painsim.sweep.run import SweepStats, map_tasks, run_sweep
 from painsim.sweep.store import write_netcdf
@@ -89,16 +89,16 @@ __all__ = [
     "ExperimentError",
     "Idealised",
     "Parameter",
+    "PreparedPoint",
     "ResolvedPoint",
     "SensitivitySpec",
     "SweepContext",
     "SweepStats",
     "check_parameter",
-    "experiment_placebo_mu",
-    "fixed_occupancy_course",
     "load_experiment",
     "map_tasks",
     "parse_experiment",
+    "prepare_point",
     "provenance_attrs",
     "resolve_point",
     "run_sweep",

@@ -16,6 +16,7 @@ from pathlib import Path
 from painsim.calibration import Calibration, load_calibration
 from painsim.library import DrugSpec, ModelFileError, UnknownDrugError, load_drug
 from painsim.physiology import Physiology, load_physiology
+from painsim.response import CONDITIONS, OUTCOMES, trial_placebo_mu
 from painsim.sweep.fields import (
     ExperimentError,
     Parameter,
@@ -28,7 +29,6 @@ from painsim.sweep.fields import (
     _where,
     check_parameter,
 )
-from painsim.trial import CONDITIONS, OUTCOMES
 
 
 @dataclass(frozen=True)
@@ -88,6 +88,28 @@ class Experiment:
 
     def calibration(self) -> Calibration:
         return load_calibration(self.calibration_path)
+
+    def placebo_mu(self, phys: Physiology, cal: Calibration) -> float:
+        """Placebo location μ (logit scale) of this experiment's trials, exactly as
+        :func:`painsim.trial.run_trial` sets it (:func:`painsim.response.trial_placebo_mu`).
+
+        One placebo distribution per trial serves every outcome: ``placebo_response`` (if given)
+        is the expected responder fraction for ``placebo_outcome`` at the end of the trial.
+
+        Parameters
+        ----------
+        phys : Physiology
+            The physiology of the grid point (its ``placebo`` section).
+        cal : Calibration
+            The calibration of the grid point (``sigma_p``, ``tau_p``).
+
+        Raises
+        ------
+        ValueError
+            No placebo model reaches the expected responder fraction with these parameters.
+        """
+        return trial_placebo_mu(phys, cal, condition=self.condition, outcome=self.placebo_outcome,
+                                weeks=self.weeks, placebo_response=self.placebo_response)
 
 
 _TOP_KEYS = {"experiment", "drugs", "idealised", "parameters", "sensitivity"}
@@ -261,11 +283,8 @@ def _check_placebo(exp: Experiment, phys: Physiology) -> None:
     swept = {p.name for p in exp.parameters}
     if "calibration.tau_p" in swept or any(n.startswith("physiology.placebo.") for n in swept):
         return  # checked point by point (status 2 where infeasible)
-    # imported here, not at the top: painsim.sweep.point imports the grid, which imports this module
-    from painsim.sweep.point import experiment_placebo_mu
-
     try:
-        experiment_placebo_mu(exp, phys, exp.calibration())
+        exp.placebo_mu(phys, exp.calibration())
     except ValueError as exc:
         raise ExperimentError(f"{_where(exp.path)}{exc}") from None
 

@@ -18,7 +18,7 @@ from painsim.calibration import PARAMETERS as CALIBRATION_PARAMETERS
 from painsim.library import DrugSpec, Value
 from painsim.physiology import SCHEMA as PHYSIOLOGY_SCHEMA
 from painsim.physiology import Physiology
-from painsim.trial import OUTCOMES
+from painsim.response import OUTCOMES
 
 
 class ExperimentError(ValueError):

@@ -57,7 +57,7 @@ def provenance_attrs(ctx: SweepContext) -> dict[str, Any]:
         ``painsim_fingerprint``, a sha256 over all of it except where the files lie (so that a
         moved checkout still resumes its stores).
     """
-    from painsim import __version__
+    from painsim._version import __version__
 
     exp = ctx.exp
     attrs: dict[str, Any] = {

@@ -18,11 +18,11 @@ from typing import Any
 
 import numpy as np
 
+from painsim.response import OUTCOMES
 from painsim.sweep.experiment import Experiment
 from painsim.sweep.fields import ExperimentError
 from painsim.sweep.grid import STATUS_MEANINGS, SweepContext
 from painsim.sweep.provenance import provenance_attrs
-from painsim.trial import OUTCOMES
 
 
 def _variables(exp: Experiment) -> dict[str, tuple[tuple[str, ...], Any, str, str]]:

@@ -1,0 +1,204 @@
+"""What every simulation path shares: the packed parameters of one drug's causal chain, the time
+grid, the dose schedule, and the rule that records weekly means.
+
+The fast path (:mod:`painsim.simulate`), the stiff reference (:mod:`painsim.reference`) and the
+fused population kernel (:mod:`painsim.kernels`) integrate the same stage functions
+(:mod:`painsim.pk`, :mod:`painsim.occupancy`, :mod:`painsim.synapse`,
+:mod:`painsim.dorsal_horn`); this module holds what they need to agree on *how* they integrate
+and record, and defines no biology.
+
+Weekly means (:class:`Courses`) are the time averages over days 7(w−1)…7w of the restored
+inhibition I, SERT and NET occupancy and the 5-HT and NE ratios r = c/c0; on a time grid they are
+accumulated by the trapezoid rule (:func:`trapezoid`), one step at a time.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import numba as nb
+import numpy as np
+
+from painsim.calibration import Calibration
+from painsim.dorsal_horn import dorsal_horn_params
+from painsim.library import DrugSpec
+from painsim.occupancy import occupancy_rows
+from painsim.physiology import Physiology
+from painsim.pk import PKStructure, dose_events, structure, theta_index
+from painsim.regimen import Regimen, Schedule
+from painsim.synapse import synapse_params
+
+__all__ = [
+    "BASE_STEP",
+    "COURSE_FIELDS",
+    "GRADED_STEPS",
+    "HOURS_PER_WEEK",
+    "N_OUT",
+    "Chain",
+    "Courses",
+    "chain",
+    "common_lag",
+    "dose_grid",
+    "schedule",
+    "time_mean",
+    "trapezoid",
+    "week_nodes",
+]
+
+HOURS_PER_WEEK = 168.0
+#: step sizes after each dose (h), then 2-h steps: occupancy moves fastest just after a dose
+GRADED_STEPS = (0.125, 0.125, 0.25, 0.5, 1.0)
+BASE_STEP = 2.0
+#: the recorded outputs, in the order of the last axis of every engine's weekly array
+COURSE_FIELDS = ("inhibition", "occ_sert", "occ_net", "r_5ht", "r_ne")
+N_OUT = len(COURSE_FIELDS)
+
+
+@dataclass(frozen=True)
+class Chain:
+    """Everything numeric the integrators need for one drug (arrays, canonical units): the PK
+    structure (:class:`painsim.pk.PKStructure`, its arrays also reachable as attributes here),
+    occupancy rows (:func:`painsim.occupancy.occupancy_rows`), synapse and dorsal-horn parameter
+    vectors."""
+
+    drug: DrugSpec
+    pk: PKStructure
+    occ: np.ndarray  # (2, 1 + 2*m): [emax, ec50..., hill...] for SERT, NET
+    p5: np.ndarray
+    pne: np.ndarray
+    dh: np.ndarray
+
+    # the PK arrays by name, as the numba kernels take them
+    ncmt = property(lambda self: self.pk.ncmt)
+    from_idx = property(lambda self: self.pk.from_idx)
+    mw_ratio = property(lambda self: self.pk.mw_ratio)
+    central = property(lambda self: self.pk.central)
+    periph = property(lambda self: self.pk.periph)
+    n_states = property(lambda self: self.pk.n_states)
+    nonlinear = property(lambda self: self.pk.nonlinear)
+
+
+def chain(drug: DrugSpec, phys: Physiology, cal: Calibration) -> Chain:
+    """Pack a drug, the physiology and the calibrated dorsal-horn parameters for the integrators."""
+    return Chain(drug=drug, pk=structure(drug), occ=occupancy_rows(drug), p5=synapse_params(phys, "serotonin"),
+                 pne=synapse_params(phys, "norepinephrine"), dh=dorsal_horn_params(phys, cal.w_ne, cal.w_5ht))
+
+
+@dataclass(frozen=True)
+class Courses:
+    """Weekly means per patient (arrays of shape (n_patients, n_weeks)).
+
+    Attributes
+    ----------
+    inhibition : restored descending inhibition I (−1…1)
+    occ_sert, occ_net : transporter occupancy (fraction)
+    r_5ht, r_ne : extracellular transmitter relative to baseline
+    recorded, recorded_t : optional time course of (r_5HT, r_NE) at grid nodes and its times (h)
+        (:func:`painsim.simulate.run_fast` ``record_windows``)
+    """
+
+    inhibition: np.ndarray
+    occ_sert: np.ndarray
+    occ_net: np.ndarray
+    r_5ht: np.ndarray
+    r_ne: np.ndarray
+    recorded: np.ndarray | None = None
+    recorded_t: np.ndarray | None = None
+
+    @classmethod
+    def from_array(cls, arr: np.ndarray) -> Courses:
+        """From an array (n_patients, n_weeks, 5) whose last axis follows :data:`COURSE_FIELDS`."""
+        return cls(*(np.ascontiguousarray(arr[:, :, q]) for q in range(N_OUT)))
+
+    @classmethod
+    def concatenate(cls, parts: list[Courses]) -> Courses:
+        """The courses of consecutive groups of patients, joined (recorded times from the first)."""
+        merged = {f: np.concatenate([getattr(c, f) for c in parts]) for f in COURSE_FIELDS}
+        if parts[0].recorded is not None:
+            merged["recorded"] = np.concatenate([c.recorded for c in parts])
+            merged["recorded_t"] = parts[0].recorded_t
+        return cls(**merged)
+
+
+def common_lag(thetas: np.ndarray) -> float:
+    """The absorption lag (h) of a group of patients, which the population paths need to be one
+    value (they share one time grid); the model draws no variability on it."""
+    lags = np.asarray(thetas)[:, theta_index("lag")]
+    if lags.size and not np.all(lags == lags[0]):
+        raise ValueError("patients of one simulation must share the absorption lag (the time grid is common)")
+    return float(lags[0]) if lags.size else 0.0
+
+
+def schedule(regimen: Regimen | Schedule, weeks: int, lag: float) -> tuple[np.ndarray, np.ndarray, float]:
+    """Dose events of ``weeks`` weeks (:func:`painsim.pk.dose_events`, lag included) and the end, h."""
+    t_end = weeks * HOURS_PER_WEEK
+    dose_t, dose_a = dose_events(regimen, lag, t_end)
+    return dose_t, dose_a, t_end
+
+
+def dose_grid(dose_times: np.ndarray, t_end: float, *, graded_steps: tuple[float, ...] = GRADED_STEPS,
+              base_step: float = BASE_STEP) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The dose-graded time grid: after each dose the steps ``graded_steps`` (h), then
+    ``base_step`` (h) until the next dose or week boundary.
+
+    Returns
+    -------
+    t : ndarray
+        Node times (h), including every dose time and every week boundary up to ``t_end``.
+    step_index : ndarray of int64
+        For each step, the index into ``hs`` of its length.
+    hs : ndarray
+        Distinct step lengths (h).
+    dose_node : ndarray of int64
+        Node index of each dose.
+    """
+    events = sorted({0.0, float(t_end), *[float(x) for x in dose_times if x < t_end],
+                     *np.arange(HOURS_PER_WEEK, t_end + 1e-9, HOURS_PER_WEEK).tolist()})
+    doses = {round(float(x), 9) for x in dose_times}
+    nodes = [events[0]]
+    for a, b in itertools.pairwise(events):
+        t = a
+        steps = graded_steps if round(a, 9) in doses else ()
+        k = 0
+        while b - t > 1e-9:
+            h = steps[k] if k < len(steps) else base_step
+            k += 1
+            h = min(h, b - t)
+            if b - (t + h) < 1e-6:  # do not leave a sliver
+                h = b - t
+            t += h
+            nodes.append(b if abs(b - t) < 1e-9 else t)
+    t = np.array(nodes)
+    h = np.round(np.diff(t), 9)
+    hs, step_index = np.unique(h, return_inverse=True)
+    node_of = {round(x, 9): i for i, x in enumerate(t.tolist())}
+    dose_node = np.array([node_of[round(float(x), 9)] for x in dose_times if x < t_end], dtype=np.int64)
+    return t, step_index.astype(np.int64), hs, dose_node
+
+
+def week_nodes(t: np.ndarray, weeks: int) -> np.ndarray:
+    """Index of the grid node at the end of each week (int64, shape (weeks,))."""
+    return np.array([int(np.argmin(np.abs(t - HOURS_PER_WEEK * (w + 1)))) for w in range(weeks)], dtype=np.int64)
+
+
+@nb.njit(cache=True, inline="always")
+def trapezoid(acc, prev, cur, half_h):
+    """The recording rule: ``acc`` plus the integral over one step of a quantity that goes from
+    ``prev`` to ``cur`` (the trapezoid rule; ``half_h`` is half the step, h). A week's mean is the
+    sum over its steps divided by the week's length."""
+    return acc + half_h * (prev + cur)
+
+
+@nb.njit(cache=True)
+def time_mean(values, t):
+    """Mean over ``t[0] … t[-1]`` of each row of ``values`` (n, k), sampled at the grid nodes
+    ``t`` (h), by the recording rule of :func:`trapezoid` (the weekly mean of a recorded course)."""
+    n, k = values.shape
+    out = np.empty(n)
+    for i in range(n):
+        acc = 0.0
+        for j in range(1, k):
+            acc = trapezoid(acc, values[i, j - 1], values[i, j], 0.5 * (t[j] - t[j - 1]))
+        out[i] = acc / (t[k - 1] - t[0])
+    return out

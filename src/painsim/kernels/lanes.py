@@ -1,0 +1,316 @@
+"""One batch of patients through the whole chain, lane by lane (the body of the population kernel).
+
+Patients are processed in batches of :data:`BATCH` (a compile-time constant) held as
+structure-of-arrays in one buffer, in lock-step, so that LLVM vectorises every loop over the
+patients (lanes) of a batch. Each ``_*_lanes`` function applies one stage — through the
+specialised stage functions (:mod:`painsim.kernels.specialisation`), never a formula of its own — to
+every lane; :func:`batch` strings them together over the time grid and records the weekly means.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba as nb
+import numpy as np
+
+from painsim import vmath
+from painsim.chain import N_OUT, trapezoid
+from painsim.dorsal_horn import inhibition, inhibition_log
+from painsim.kernels.specialisation import FLAGS, power_unit, specialise
+from painsim.occupancy import occupancy_from_sum, occupancy_term
+from painsim.pk import conc_factors, mm_elimination, mm_parameters, rate_matrix, rk4_substeps
+from painsim.population import K_ADHERENCE, uniform
+from painsim.synapse import P_TAU, desens_target, qss_log_ratio
+
+__all__ = ["BATCH", "batch"]
+
+#: patients per batch (SIMD lanes of one job); a compile-time constant so LLVM can vectorise
+BATCH = 64
+
+_rate_matrix = specialise(rate_matrix)
+_expm_into = specialise(vmath.expm_into)
+_conc_factors = specialise(conc_factors)
+_mm_parameters = specialise(mm_parameters)
+_mm_elimination = specialise(mm_elimination)
+_rk4_substeps = specialise(rk4_substeps)
+_occ_term = specialise(occupancy_term)
+_occ_term_unit = specialise(occupancy_term, power=power_unit)
+_occ_from_sum = specialise(occupancy_from_sum)
+_qss_log_ratio = specialise(qss_log_ratio)
+_desens_target = specialise(desens_target)
+_inhibition = specialise(inhibition)
+_inhibition_log = specialise(inhibition_log)
+_uniform = specialise(uniform)
+_trapezoid = specialise(trapezoid)
+_vexp = vmath.exp
+
+# ---------------------------------------------------------------------------------------------
+# the batch buffer: one float64 array, row r of lane l at r*BATCH + l. One buffer indexed with
+# compile-time row offsets lets LLVM see that rows do not overlap (separate arrays, or runtime
+# offsets, need run-time alias checks, and beyond a few of those it does not vectorise).
+
+R_U5, R_R5, R_UNE, R_RNE, R_D5, R_DNE = 0, 1, 2, 3, 4, 5
+R_OCC_S, R_OCC_N = 6, 7  # occupancy sums over moieties, then the occupancies
+R_PREV = 8  # 5 rows: I, occ SERT, occ NET, r 5-HT, r NE at the last node
+R_ACC = 13  # 5 rows: their integrals since the start of the week (the recording rule), ·h
+R_VMAX, R_KM, R_V0 = 18, 19, 20
+R_CF = 21  # one row per moiety (concentration per amount), then the per-drug rows
+
+
+@nb.njit(forceinline=True, **FLAGS)
+def _synapse_lanes(w, r_occ, r_d, r_u, r_r, p, n_newton):
+    """Quasi-steady-state transmitter ratio of every lane, Newton warm-started from the last node.
+
+    One pass over the lanes per Newton step: ``qss_log_ratio(…, 1)`` applied n times is
+    ``qss_log_ratio(…, n)`` operation for operation, but a shorter loop body lets the CPU overlap
+    more patients' dependent chains (log → division → exp), which is what limits this loop."""
+    for _ in range(n_newton):
+        for lane in range(BATCH):
+            u = _qss_log_ratio(w[r_occ * BATCH + lane], w[r_d * BATCH + lane], p, w[r_u * BATCH + lane],
+                               w[r_r * BATCH + lane], 1)
+            w[r_u * BATCH + lane] = u
+            w[r_r * BATCH + lane] = _vexp(u)
+
+
+@nb.njit(forceinline=True, **FLAGS)
+def _desens_lanes(w, r_r, r_d, p, decay):
+    """Desensitisation relaxed exactly over the step towards its target at the step's end
+    (``decay = exp(−h/τ)``), as :func:`painsim.synapse.slow_step` does."""
+    for lane in range(BATCH):
+        tgt = _desens_target(w[r_r * BATCH + lane], p)
+        w[r_d * BATCH + lane] = tgt + (w[r_d * BATCH + lane] - tgt) * decay
+
+
+@nb.njit(forceinline=True, **FLAGS)
+def _record_lanes(w, dh, half_h):
+    """Restored inhibition of every lane, and the five outputs added to the week's integrals by
+    the recording rule (row by row: straight-line code is what LLVM vectorises over lanes)."""
+    for lane in range(BATCH):
+        r5 = w[R_R5 * BATCH + lane]
+        rne = w[R_RNE * BATCH + lane]
+        o_s = w[R_OCC_S * BATCH + lane]
+        o_n = w[R_OCC_N * BATCH + lane]
+        inh = _inhibition_log(w[R_U5 * BATCH + lane], r5, rne, dh)  # ln r_5HT is the Newton iterate
+        w[R_ACC * BATCH + lane] = _trapezoid(w[R_ACC * BATCH + lane], w[R_PREV * BATCH + lane], inh, half_h)
+        w[(R_ACC + 1) * BATCH + lane] = _trapezoid(w[(R_ACC + 1) * BATCH + lane],
+                                                   w[(R_PREV + 1) * BATCH + lane], o_s, half_h)
+        w[(R_ACC + 2) * BATCH + lane] = _trapezoid(w[(R_ACC + 2) * BATCH + lane],
+                                                   w[(R_PREV + 2) * BATCH + lane], o_n, half_h)
+        w[(R_ACC + 3) * BATCH + lane] = _trapezoid(w[(R_ACC + 3) * BATCH + lane],
+                                                   w[(R_PREV + 3) * BATCH + lane], r5, half_h)
+        w[(R_ACC + 4) * BATCH + lane] = _trapezoid(w[(R_ACC + 4) * BATCH + lane],
+                                                   w[(R_PREV + 4) * BATCH + lane], rne, half_h)
+        w[R_PREV * BATCH + lane] = inh
+        w[(R_PREV + 1) * BATCH + lane] = o_s
+        w[(R_PREV + 2) * BATCH + lane] = o_n
+        w[(R_PREV + 3) * BATCH + lane] = r5
+        w[(R_PREV + 4) * BATCH + lane] = rne
+
+
+@nb.njit(forceinline=True, **FLAGS)
+def _occ_sum_lanes(w, r_amount, r_cf, ec50, hill, r_sum):
+    """Add one moiety's (C/EC50)^n to every lane's occupancy sum."""
+    if hill == 1.0:
+        for lane in range(BATCH):
+            c = w[r_amount * BATCH + lane] * w[r_cf * BATCH + lane]
+            w[r_sum * BATCH + lane] += _occ_term_unit(c, ec50, hill)
+    else:
+        for lane in range(BATCH):
+            c = w[r_amount * BATCH + lane] * w[r_cf * BATCH + lane]
+            w[r_sum * BATCH + lane] += _occ_term(c, ec50, hill)
+
+
+@nb.njit(forceinline=True, **FLAGS)
+def _occupancy_lanes(w, r_x, central, occ_s, occ_n):
+    """SERT and NET occupancy of every lane from the moieties' central amounts.
+
+    A Hill exponent of 1 is checked here, once for the batch, so that the power costs nothing
+    (``x ** 1.0`` is x; inside the loop over lanes both branches would be computed)."""
+    m = central.shape[0]
+    for lane in range(BATCH):
+        w[R_OCC_S * BATCH + lane] = 0.0
+        w[R_OCC_N * BATCH + lane] = 0.0
+    for j in range(m):
+        _occ_sum_lanes(w, r_x + central[j], R_CF + j, occ_s[1 + j], occ_s[1 + m + j], R_OCC_S)
+        _occ_sum_lanes(w, r_x + central[j], R_CF + j, occ_n[1 + j], occ_n[1 + m + j], R_OCC_N)
+    for lane in range(BATCH):
+        w[R_OCC_S * BATCH + lane] = _occ_from_sum(w[R_OCC_S * BATCH + lane], occ_s[0])
+        w[R_OCC_N * BATCH + lane] = _occ_from_sum(w[R_OCC_N * BATCH + lane], occ_n[0])
+
+
+@nb.njit(forceinline=True, **FLAGS)
+def _linear_pk_lanes(w, r_x, r_xn, r_phi, ns):
+    """x ← Φ x for every lane (Φ: the lane's transition matrix over this step)."""
+    for ii in range(ns):
+        for lane in range(BATCH):
+            w[(r_xn + ii) * BATCH + lane] = 0.0
+        for jj in range(ns):
+            for lane in range(BATCH):
+                w[(r_xn + ii) * BATCH + lane] += (w[(r_phi + ii * ns + jj) * BATCH + lane]
+                                                  * w[(r_x + jj) * BATCH + lane])
+    for ii in range(ns):
+        for lane in range(BATCH):
+            w[(r_x + ii) * BATCH + lane] = w[(r_xn + ii) * BATCH + lane]
+
+
+@nb.njit(forceinline=True, **FLAGS)
+def _rk4_lanes(w, h, ns, r_x, r_work, c0):
+    """Michaelis–Menten PK over one grid step for every lane: the classical RK4 of
+    :func:`painsim.pk.rk4_step` on :func:`painsim.pk.rhs` (A·x minus the parent's elimination),
+    in lane form (rows from ``r_work``: k1..k4, the stage state, then the rate matrix A)."""
+    n = _rk4_substeps(h)
+    dt = h / n
+    r_k = r_work
+    r_xs = r_work + 4 * ns
+    r_a = r_work + 5 * ns
+    for _ in range(n):
+        for stage in range(4):
+            cst = 0.0 if stage == 0 else (dt if stage == 3 else 0.5 * dt)
+            for ii in range(ns):
+                for lane in range(BATCH):
+                    xs = w[(r_x + ii) * BATCH + lane]
+                    if stage > 0:
+                        xs += cst * w[(r_k + (stage - 1) * ns + ii) * BATCH + lane]
+                    w[(r_xs + ii) * BATCH + lane] = xs
+            ko = r_k + stage * ns
+            for ii in range(ns):
+                for lane in range(BATCH):
+                    w[(ko + ii) * BATCH + lane] = 0.0
+                for jj in range(ns):
+                    for lane in range(BATCH):
+                        w[(ko + ii) * BATCH + lane] += (w[(r_a + ii * ns + jj) * BATCH + lane]
+                                                        * w[(r_xs + jj) * BATCH + lane])
+            for lane in range(BATCH):
+                if w[R_VMAX * BATCH + lane] > 0.0:
+                    w[(ko + c0) * BATCH + lane] -= _mm_elimination(
+                        w[(r_xs + c0) * BATCH + lane], w[R_V0 * BATCH + lane], w[R_VMAX * BATCH + lane],
+                        w[R_KM * BATCH + lane])
+        for ii in range(ns):
+            for lane in range(BATCH):
+                w[(r_x + ii) * BATCH + lane] += dt / 6.0 * (
+                    w[(r_k + ii) * BATCH + lane] + 2.0 * w[(r_k + ns + ii) * BATCH + lane]
+                    + 2.0 * w[(r_k + 2 * ns + ii) * BATCH + lane] + w[(r_k + 3 * ns + ii) * BATCH + lane])
+
+
+@nb.njit(forceinline=True, **FLAGS)
+def batch(g, i0, nvalid, patients, pkstruct, params, grid, adherence, struct, outs):
+    """One batch of BATCH patients (lanes) at grid point ``g``: the whole course, recorded as
+    weekly means (and, if asked, at chosen grid nodes). ``struct`` holds the compile-time
+    constants (see :func:`painsim.kernels.run.model_switches`)."""
+    thetas, index = patients
+    ncmt, from_idx, mw_ratio, central, periph, n_states, nonlinear = pkstruct
+    dose_amount, occ, p5a, pnea, dha = params
+    t, step_index, hs, dose_node, week_node, record_of_node, base_step = grid
+    seed, stream, p_miss = adherence
+    weekly, out_col, record = outs
+    km5_inf, kmne_inf, des5, desne, n_inh, n_fac, n5_graded, n5_base, nne, _sources = struct
+    m = ncmt.shape[0]
+    ns = n_states
+    nh = hs.shape[0]
+    # parameter vectors as tuples (SSA values: no aliasing with the buffer, hoisted out of the
+    # loops over lanes), the structural entries as compile-time constants
+    pa = p5a[g]
+    p5 = (np.inf if km5_inf else pa[0], pa[1], pa[2], pa[3], pa[4], des5, pa[6])
+    pa = pnea[g]
+    pne = (np.inf if kmne_inf else pa[0], pa[1], pa[2], pa[3], pa[4], desne, pa[6])
+    da = dha[g]
+    dh = (da[0], n_inh, da[2], n_fac, da[4], da[5], da[6])
+    occ_s = occ[g, 0]
+    occ_n = occ[g, 1]
+    r_x = R_CF + m
+    r_xn = r_x + ns
+    r_mat = r_xn + ns  # transition matrices (nh, ns, ns), or for MM PK the RK4 rows then A
+    n_rows = r_mat + (5 * ns + ns * ns if nonlinear else nh * ns * ns)
+    w = np.zeros(n_rows * BATCH)
+    # --- per-lane setup (scalar code): transition matrices from the same rate matrix
+    phi = np.empty((ns, ns))
+    work = np.empty((3, ns, ns))
+    for lane in range(BATCH):
+        i = i0 + min(lane, nvalid - 1)  # padding lanes repeat the last patient
+        th = thetas[i]
+        a = _rate_matrix(th, ncmt, from_idx, mw_ratio, central, periph, n_states, False)
+        if nonlinear:
+            for q in range(ns * ns):
+                w[(r_mat + 5 * ns + q) * BATCH + lane] = a[q // ns, q % ns]
+        else:
+            for s in range(nh):
+                _expm_into(a, hs[s], phi, work)
+                for q in range(ns * ns):
+                    w[(r_mat + s * ns * ns + q) * BATCH + lane] = phi[q // ns, q % ns]
+        cf = _conc_factors(th, m)
+        for j in range(m):
+            w[(R_CF + j) * BATCH + lane] = cf[j]
+        v0, vmax, km = _mm_parameters(th)
+        w[R_VMAX * BATCH + lane] = vmax
+        w[R_KM * BATCH + lane] = km
+        w[R_V0 * BATCH + lane] = v0
+    # --- initial state: the baseline synapse (r = 1, D = 0), no drug
+    inh0 = _inhibition(1.0, 1.0, dh)
+    for lane in range(BATCH):
+        w[R_R5 * BATCH + lane] = 1.0
+        w[R_RNE * BATCH + lane] = 1.0
+        w[R_PREV * BATCH + lane] = inh0
+        w[(R_PREV + 3) * BATCH + lane] = 1.0
+        w[(R_PREV + 4) * BATCH + lane] = 1.0
+    decay5 = np.empty(nh)
+    decayne = np.empty(nh)
+    for s in range(nh):
+        decay5[s] = math.exp(-hs[s] / p5[P_TAU])
+        decayne[s] = math.exp(-hs[s] / pne[P_TAU])
+    tau5_finite = p5[P_TAU] < np.inf
+    taune_finite = pne[P_TAU] < np.inf
+    has_record = record.shape[2] > 0
+    nd = dose_node.shape[0]
+    k_dose = 0
+    w_idx = 0
+    week_start = 0.0
+    for k in range(step_index.shape[0]):
+        # --- doses at this node (adherence: counter-based draws, as the fast path)
+        while k_dose < nd and dose_node[k_dose] == k:
+            amt = dose_amount[g, k_dose]
+            if p_miss > 0.0:
+                for lane in range(BATCH):
+                    i = i0 + min(lane, nvalid - 1)
+                    if _uniform(seed, stream, index[i], K_ADHERENCE + k_dose) >= p_miss:
+                        w[r_x * BATCH + lane] += amt
+            else:
+                for lane in range(BATCH):
+                    w[r_x * BATCH + lane] += amt
+            k_dose += 1
+        s = step_index[k]
+        h = hs[s]
+        # --- PK
+        if nonlinear:
+            _rk4_lanes(w, h, ns, r_x, r_mat, central[0])
+        else:
+            _linear_pk_lanes(w, r_x, r_xn, r_mat + s * ns * ns, ns)
+        # --- occupancy, synapses at quasi-steady state, desensitisation, inhibition
+        _occupancy_lanes(w, r_x, central, occ_s, occ_n)
+        if h < base_step:  # the grid's short steps after a dose: occupancy moves fastest
+            _synapse_lanes(w, R_OCC_S, R_D5, R_U5, R_R5, p5, n5_graded)
+        else:
+            _synapse_lanes(w, R_OCC_S, R_D5, R_U5, R_R5, p5, n5_base)
+        _synapse_lanes(w, R_OCC_N, R_DNE, R_UNE, R_RNE, pne, nne)
+        if tau5_finite:
+            _desens_lanes(w, R_R5, R_D5, p5, decay5[s])
+        if taune_finite:
+            _desens_lanes(w, R_RNE, R_DNE, pne, decayne[s])
+        _record_lanes(w, dh, 0.5 * h)
+        if has_record and record_of_node[k + 1] >= 0:
+            rr = record_of_node[k + 1]
+            for lane in range(nvalid):
+                for q in range(N_OUT):
+                    record[g, i0 + lane, rr, q] = w[(R_PREV + q) * BATCH + lane]
+        # --- week boundary: the weekly means
+        if w_idx < week_node.shape[0] and k + 1 == week_node[w_idx]:
+            span = t[k + 1] - week_start
+            for lane in range(nvalid):
+                for q in range(N_OUT):
+                    if out_col[q] >= 0:
+                        weekly[g, i0 + lane, w_idx, out_col[q]] = w[(R_ACC + q) * BATCH + lane] / span
+            for lane in range(BATCH):
+                for q in range(N_OUT):
+                    w[(R_ACC + q) * BATCH + lane] = 0.0
+            week_start = t[k + 1]
+            w_idx += 1

@@ -1,0 +1,52 @@
+"""painsim.population: virtual patients from seeded, counter-based draws."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from painsim.library import load_drug
+from painsim.physiology import load_physiology
+from painsim.pk import theta_index
+from painsim.population import draw_patients, draw_population, normal, uniform
+
+PHYS = load_physiology()
+
+
+def test_counter_based_draws_depend_only_on_their_keys():
+    a = uniform(1, 2, 3, 4)
+    assert a == uniform(1, 2, 3, 4)
+    assert len({uniform(1, 2, 3, k) for k in range(100)}) == 100
+    assert uniform(1, 2, 3, 4) != uniform(1, 1, 3, 4)
+    z = np.array([normal(7, 1, i, 0) for i in range(20000)])
+    assert abs(z.mean()) < 0.03 and abs(z.std() - 1) < 0.03
+
+
+def test_patient_is_the_same_whatever_population_size_or_chunk():
+    dlx = load_drug("duloxetine")
+    big = draw_population(dlx, PHYS, 100, seed=5, stream=1)
+    part = draw_population(dlx, PHYS, 10, seed=5, stream=1, start=40)
+    np.testing.assert_array_equal(big.theta[40:50], part.theta)
+    np.testing.assert_array_equal(big.sensitivity[40:50], part.sensitivity)
+    np.testing.assert_array_equal(big.placebo_z[40:50], part.placebo_z)
+
+
+def test_population_distributions():
+    pop = draw_population(load_drug("venlafaxine"), PHYS, 20000, seed=1, stream=1)
+    assert pop.baseline.min() >= 4.0 and pop.baseline.max() <= 10.0
+    assert pop.baseline.mean() == pytest.approx(5.9, abs=0.05)  # Goldstein 2005 mean
+    assert 0.0 <= pop.sensitivity.min() and pop.sensitivity.max() <= 1.0
+    assert (pop.cyp2d6 == 0).mean() == pytest.approx(0.0496, abs=0.005)
+    assert pop.smoker.mean() == pytest.approx(0.154, abs=0.01)
+    cl = pop.theta[:, theta_index("cl")]
+    assert np.std(np.log(cl[pop.cyp2d6 == 2])) > 0.1  # variability applied
+
+
+def test_draw_patients_are_draw_populations_patients():
+    """The idealised inhibitor's patients (no PK) are the same people as a drug trial's."""
+    full = draw_population(load_drug("duloxetine"), PHYS, 50, seed=4, stream=2)
+    mine = draw_patients(PHYS, 50, seed=4, stream=2)
+    for k in ("index", "sensitivity", "placebo_z", "baseline", "cyp2d6", "smoker"):
+        np.testing.assert_array_equal(getattr(full, k), getattr(mine, k), err_msg=k)
+    assert mine.theta.shape == (50, 0)
+

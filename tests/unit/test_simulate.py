@@ -1,0 +1,69 @@
+"""painsim.simulate: the fast path (one patient per thread) and the idealised inhibitor's course."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from painsim.calibration import load_calibration
+from painsim.chain import HOURS_PER_WEEK, Courses, chain, time_mean
+from painsim.dorsal_horn import dorsal_horn_params, inhibition
+from painsim.library import load_drug
+from painsim.physiology import load_physiology
+from painsim.pk import theta
+from painsim.population import ARM_DRUG, draw_population
+from painsim.regimen import Regimen
+from painsim.simulate import fixed_occupancy_course, run_fast
+from painsim.synapse import qss_ratio, synapse_params
+
+PHYS = load_physiology()
+CAL = load_calibration()
+
+
+def test_fixed_occupancy_course_by_hand_and_against_run_fast():
+    # no desensitisation: the synapse sits at its QSS, I is constant
+    still = PHYS.with_value("serotonin.desensitisation_tau", math.inf)
+    out = fixed_occupancy_course(0.6, 0.4, 3, phys=still, cal=CAL)
+    r5 = qss_ratio(0.6, 0.0, synapse_params(still, "serotonin"), 1.0)
+    rne = qss_ratio(0.4, 0.0, synapse_params(still, "norepinephrine"), 1.0)
+    expected = inhibition(r5, rne, dorsal_horn_params(still, CAL.w_ne, CAL.w_5ht))
+    np.testing.assert_allclose(out[:, 0], expected, rtol=1e-12)
+    np.testing.assert_allclose(out[:, 1:3], [[0.6, 0.4]] * 3, rtol=1e-12)
+    # a drug whose occupancy is constant after one dose (no clearance, instant absorption)
+    d = load_drug("duloxetine").with_value("duloxetine.pk.cl", 1e-6).with_value("duloxetine.pk.ka", 200.0)
+    c = run_fast(chain(d, PHYS, CAL), theta(d)[None, :], Regimen.daily(20, days=1), 4)
+    f = fixed_occupancy_course(float(c.occ_sert[0, -1]), float(c.occ_net[0, -1]), 4, phys=PHYS, cal=CAL)
+    np.testing.assert_allclose(f[:, 0], c.inhibition[0], rtol=2e-3)
+    np.testing.assert_allclose(f[1:, 0], c.inhibition[0, 1:], rtol=1e-4)
+    np.testing.assert_allclose(f[:, 3], c.r_5ht[0], rtol=1e-3)
+    with pytest.raises(ValueError):
+        fixed_occupancy_course(1.0, 0.0, 2)
+
+
+def test_recorded_ratios_give_back_the_weekly_inhibition():
+    """The calibration re-evaluates the dorsal horn on recorded ratios: with the same recording
+    rule that gives the weekly means (painsim.chain.time_mean), it finds the same inhibition."""
+    drug = load_drug("venlafaxine")
+    ch = chain(drug, PHYS, CAL)
+    pop = draw_population(drug, PHYS, 12, seed=2, stream=ARM_DRUG)
+    reg = Regimen.daily(150, days=14, interval=drug.dosing.interval.value)
+    window = (HOURS_PER_WEEK, 2 * HOURS_PER_WEEK)
+    c = run_fast(ch, pop.theta, reg, 2, record_windows=(window,))
+    assert c.recorded_t[0] == pytest.approx(window[0]) and c.recorded_t[-1] == pytest.approx(window[1])
+    inh = np.array([[inhibition(a, b, ch.dh) for a, b in row] for row in c.recorded])
+    np.testing.assert_allclose(time_mean(inh, c.recorded_t), c.inhibition[:, 1], rtol=1e-12)
+
+
+def test_courses_of_groups_of_patients_concatenate():
+    drug = load_drug("duloxetine")
+    ch = chain(drug, PHYS, CAL)
+    pop = draw_population(drug, PHYS, 9, seed=2, stream=ARM_DRUG)
+    reg = Regimen.daily(60, days=14)
+    whole = run_fast(ch, pop.theta, reg, 2, index=pop.index, seed=2, stream=ARM_DRUG)
+    parts = [run_fast(ch, pop.theta[a:b], reg, 2, index=pop.index[a:b], seed=2, stream=ARM_DRUG)
+             for a, b in ((0, 4), (4, 9))]
+    joined = Courses.concatenate(parts)
+    for f in ("inhibition", "occ_sert", "occ_net", "r_5ht", "r_ne"):
+        np.testing.assert_array_equal(getattr(joined, f), getattr(whole, f))
