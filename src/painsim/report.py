@@ -21,6 +21,7 @@ __all__ = ["FigureSpec", "claims", "flagship_figures", "flagship_sensitivity", "
 #: the report's sensitivity analysis: a small version of experiments/sensitivity_duloxetine.toml
 #: (bounds and their sources are documented there)
 SENSITIVITY_EXPERIMENT = """
+dialect = "painsim-experiment/1"
 [experiment]
 name = "report_sensitivity_duloxetine"
 seed = 2026

@@ -15,6 +15,7 @@ from painsim.sensitivity import parse_parameter_flag, run_sensitivity, sensitivi
 from painsim.sweep import ExperimentError, load_experiment, run_sweep
 
 TEXT = """
+dialect = "painsim-experiment/1"
 [experiment]
 seed = 5
 patients = 200

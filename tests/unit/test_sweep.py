@@ -28,8 +28,10 @@ from painsim.sweep import (
 from painsim.trial import run_trial
 
 ROOT = Path(__file__).resolve().parents[2]
+DIALECT = 'dialect = "painsim-experiment/1"\n'
 
 TINY = """
+dialect = "painsim-experiment/1"
 [experiment]
 seed = 11
 trials = 2
@@ -46,6 +48,7 @@ doses = [60, 120]
 """
 
 MIXED = """
+dialect = "painsim-experiment/1"
 [experiment]
 seed = 3
 trials = 1
@@ -60,6 +63,7 @@ doses = [75, 150]
 """
 
 IDEAL = """
+dialect = "painsim-experiment/1"
 [experiment]
 seed = 4
 trials = 2
@@ -102,6 +106,7 @@ def run_cli(*args: str, env: dict | None = None, **kw) -> subprocess.CompletedPr
 
 def test_parse_ranges_units_and_routing(tmp_path):
     exp = _exp(tmp_path, """
+dialect = "painsim-experiment/1"
 [experiment]
 weeks = 4
 [drugs.duloxetine]
@@ -153,9 +158,20 @@ doses = [75]
 ])
 def test_bad_experiments_are_one_line_errors(text, needle):
     with pytest.raises(ExperimentError) as info:
-        parse_experiment(text, "bad.toml")
+        parse_experiment(DIALECT + text, "bad.toml")
     msg = str(info.value)
     assert needle in msg and "\n" not in msg
+
+
+@pytest.mark.parametrize(("text", "needle"), [
+    ("[experiment]\nweeks = 4\n[drugs.duloxetine]\ndoses = [60]\n", "bad.toml: dialect: missing"),
+    ('dialect = "painsim-experiment/2"\n[experiment]\nweeks = 4\n', "newer than this painsim reads"),
+    ('dialect = "painsim-drug/1"\n[experiment]\nweeks = 4\n', "expected 'painsim-experiment/1'"),
+])
+def test_experiment_files_declare_their_dialect(text, needle):
+    with pytest.raises(ExperimentError) as info:
+        parse_experiment(text, "bad.toml")
+    assert needle in str(info.value) and "\n" not in str(info.value)
 
 
 def test_cli_bad_input_exit_2_nothing_written(tmp_path):
@@ -163,7 +179,8 @@ def test_cli_bad_input_exit_2_nothing_written(tmp_path):
     r = run_cli("sweep", str(tmp_path / "missing.toml"), "--out", str(out))
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "not found" in r.stderr
     bad = tmp_path / "bad.toml"
-    bad.write_text("[experiment]\nweeks = 4\n[drugs.duloxetine]\ndoses = [60]\n[parameters]\n\"calibration.x\" = [1]\n")
+    bad.write_text(DIALECT + "[experiment]\nweeks = 4\n[drugs.duloxetine]\ndoses = [60]\n"
+                   "[parameters]\n\"calibration.x\" = [1]\n")
     r = run_cli("sweep", str(bad), "--out", str(out))
     assert r.returncode == 2 and r.stderr.startswith("painsim: error:") and r.stderr.count("\n") == 1
     good = tmp_path / "good.toml"
@@ -392,6 +409,7 @@ def test_bit_identical_for_numba_threads_1_and_2(tmp_path):
 
 def test_killed_sweep_resumes_bit_identical(tmp_path):
     text = """
+dialect = "painsim-experiment/1"
 [experiment]
 seed = 21
 trials = 2

@@ -50,18 +50,7 @@ def drug_rows() -> list[dict]:
 
 
 def cmd_drugs(args: argparse.Namespace) -> int:
-    """``painsim drugs``: the library as a table (parent moiety) or, with ``--json``, in full.
-
-    Parameters
-    ----------
-    args : argparse.Namespace
-        The parsed command line.
-
-    Returns
-    -------
-    int
-        Exit status 0.
-    """
+    """``painsim drugs``: the library as a table (parent moiety) or, with ``--json``, in full."""
     rows = drug_rows()
     if args.json:
         print(json.dumps(rows, indent=2))
@@ -88,18 +77,7 @@ def cmd_drugs(args: argparse.Namespace) -> int:
 
 
 def cmd_pk(args: argparse.Namespace) -> int:
-    """``painsim pk``: steady-state concentrations of every moiety, typical patient.
-
-    Parameters
-    ----------
-    args : argparse.Namespace
-        The parsed command line (``drug``, ``dose``, ``json``).
-
-    Returns
-    -------
-    int
-        Exit status 0.
-    """
+    """``painsim pk``: steady-state concentrations of every moiety, typical patient."""
     from painsim.library import load_drug
     from painsim.steady_state import steady_state
 
@@ -123,18 +101,7 @@ def cmd_pk(args: argparse.Namespace) -> int:
 
 
 def cmd_occupancy(args: argparse.Namespace) -> int:
-    """``painsim occupancy``: steady-state SERT/NET occupancy (trough, mean, peak), typical patient.
-
-    Parameters
-    ----------
-    args : argparse.Namespace
-        The parsed command line (``drug``, ``dose``, ``json``).
-
-    Returns
-    -------
-    int
-        Exit status 0.
-    """
+    """``painsim occupancy``: steady-state SERT/NET occupancy (trough, mean, peak), typical patient."""
     from painsim.library import load_drug
     from painsim.occupancy import steady_state_occupancy
 
@@ -153,18 +120,7 @@ def cmd_occupancy(args: argparse.Namespace) -> int:
 
 
 def cmd_fit_occupancy(args: argparse.Namespace) -> int:
-    """``painsim fit-occupancy``: refit the derived EC50s and the Ki scaling rule, write the file.
-
-    Parameters
-    ----------
-    args : argparse.Namespace
-        The parsed command line (``out``).
-
-    Returns
-    -------
-    int
-        Exit status 0.
-    """
+    """``painsim fit-occupancy``: refit the derived EC50s and the Ki scaling rule, write the file."""
     from painsim.occupancy import load_occupancy_fit
     from painsim.occupancy_fit import write_occupancy_fit
 
@@ -178,13 +134,7 @@ def cmd_fit_occupancy(args: argparse.Namespace) -> int:
 
 
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add ``drugs``, ``pk``, ``occupancy`` and ``fit-occupancy`` to the ``painsim`` sub-commands.
-
-    Parameters
-    ----------
-    sub : argparse._SubParsersAction
-        The sub-parsers object of the top-level parser.
-    """
+    """Add ``drugs``, ``pk``, ``occupancy`` and ``fit-occupancy`` to the ``painsim`` sub-commands."""
     d = sub.add_parser("drugs", help="list the drug library")
     d.add_argument("--json", action="store_true", help="machine-readable output")
     d.set_defaults(func=cmd_drugs)

@@ -16,21 +16,6 @@ __all__ = ["add_parsers", "cmd_reproduce"]
 def cmd_reproduce(args: argparse.Namespace) -> int:
     """The main job: drug table, steady-state PK/occupancy of every drug, the validation table of
     every reported outcome, the mechanism-claims table, the flagship figures and report.html.
-
-    Parameters
-    ----------
-    args : argparse.Namespace
-        The parsed command line (``out``, ``patients``, ``quiet``).
-
-    Returns
-    -------
-    int
-        Exit status 0.
-
-    Raises
-    ------
-    UserError
-        If the output folder cannot be created or ``--patients`` is invalid.
     """
     import csv
     import io
@@ -114,13 +99,7 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
 
 
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add ``reproduce`` to the ``painsim`` sub-commands.
-
-    Parameters
-    ----------
-    sub : argparse._SubParsersAction
-        The sub-parsers object of the top-level parser.
-    """
+    """Add ``reproduce`` to the ``painsim`` sub-commands."""
     r = sub.add_parser("reproduce", help="run the main job and write its outputs")
     r.add_argument("--out", default="painsim-results", help="output directory (default: painsim-results)")
     r.add_argument("--patients", default="2000", metavar="N",

@@ -14,23 +14,7 @@ __all__ = ["add_parsers", "cmd_sensitivity", "cmd_sweep"]
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    """``painsim sweep``: run an experiment file's grid of virtual trials into a zarr store (resumable).
-
-    Parameters
-    ----------
-    args : argparse.Namespace
-        The parsed command line.
-
-    Returns
-    -------
-    int
-        Exit status 0, or 130 after Ctrl-C (the completed chunks are kept for a rerun to resume).
-
-    Raises
-    ------
-    UserError
-        For an invalid option or experiment file.
-    """
+    """``painsim sweep``: run an experiment file's grid of virtual trials into a zarr store (resumable)."""
     import numpy as np
 
     from painsim.sweep import ExperimentError, SweepStats, load_experiment, run_sweep
@@ -106,23 +90,7 @@ def _print_sweep_summary(ds) -> None:
 
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
-    """``painsim sensitivity``: Morris / Sobol' sensitivity of responder rate and NNT (SALib).
-
-    Parameters
-    ----------
-    args : argparse.Namespace
-        The parsed command line.
-
-    Returns
-    -------
-    int
-        Exit status 0.
-
-    Raises
-    ------
-    UserError
-        For an invalid option, ``--param`` or experiment file.
-    """
+    """``painsim sensitivity``: Morris / Sobol' sensitivity of responder rate and NNT (SALib)."""
     from painsim.sensitivity import parse_parameter_flag, run_sensitivity, sensitivity_json, write_sensitivity
     from painsim.sweep import ExperimentError, load_experiment
 
@@ -168,13 +136,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
 
 
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add ``sweep`` and ``sensitivity`` to the ``painsim`` sub-commands.
-
-    Parameters
-    ----------
-    sub : argparse._SubParsersAction
-        The sub-parsers object of the top-level parser.
-    """
+    """Add ``sweep`` and ``sensitivity`` to the ``painsim`` sub-commands."""
     sw = sub.add_parser("sweep", help="run an experiment file's grid of virtual trials (zarr, resumable)")
     sw.add_argument("experiment", help="experiment file (TOML; see experiments/)")
     sw.add_argument("--out", default=None, metavar="STORE",

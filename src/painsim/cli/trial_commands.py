@@ -13,23 +13,7 @@ __all__ = ["add_parsers", "cmd_calibrate", "cmd_trial", "cmd_validate"]
 
 
 def cmd_trial(args: argparse.Namespace) -> int:
-    """``painsim trial``: one virtual trial, drug against placebo; responder rates and the NNT.
-
-    Parameters
-    ----------
-    args : argparse.Namespace
-        The parsed command line.
-
-    Returns
-    -------
-    int
-        Exit status 0.
-
-    Raises
-    ------
-    UserError
-        For an invalid option, or a trial the model rejects (its ``ValueError``).
-    """
+    """``painsim trial``: one virtual trial, drug against placebo; responder rates and the NNT."""
     from painsim.library import load_drug
     from painsim.trial import run_trial
 
@@ -74,18 +58,7 @@ def cmd_trial(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    """``painsim validate``: every reported outcome next to the simulated one, with a verdict.
-
-    Parameters
-    ----------
-    args : argparse.Namespace
-        The parsed command line.
-
-    Returns
-    -------
-    int
-        Exit status 0.
-    """
+    """``painsim validate``: every reported outcome next to the simulated one, with a verdict."""
     from painsim.validate import validate
 
     n = parse_int(args.patients, "--patients", maximum=1_000_000)
@@ -127,18 +100,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    """``painsim calibrate``: refit the global parameters to the training set and write them.
-
-    Parameters
-    ----------
-    args : argparse.Namespace
-        The parsed command line (``out``, ``quiet``).
-
-    Returns
-    -------
-    int
-        Exit status 0.
-    """
+    """``painsim calibrate``: refit the global parameters to the training set and write them."""
     from painsim.calibrate import calibrate, write_calibration
     from painsim.progress import Progress
 
@@ -154,13 +116,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add ``trial``, ``validate`` and ``calibrate`` to the ``painsim`` sub-commands.
-
-    Parameters
-    ----------
-    sub : argparse._SubParsersAction
-        The sub-parsers object of the top-level parser.
-    """
+    """Add ``trial``, ``validate`` and ``calibrate`` to the ``painsim`` sub-commands."""
     t = sub.add_parser("trial", help="run a virtual placebo-controlled trial")
     t.add_argument("--drug", required=True, help="drug name (see `painsim drugs`)")
     t.add_argument("--dose", required=True, metavar="MG_PER_DAY", help="daily dose, mg/day")

@@ -26,6 +26,7 @@ def selectivity_map(*, n_grid: int = 11, patients: int = 500, seed: int = 1, wee
 
     top = 0.95
     text = f"""
+dialect = "painsim-experiment/1"
 [experiment]
 name = "selectivity_map_figure"
 seed = {seed}

@@ -2,6 +2,8 @@
 
 An *experiment* is a TOML file (see ``experiments/`` for commented examples)::
 
+    dialect = "painsim-experiment/1"   # first: the file format and its version
+
     [experiment]
     seed = 2026            # replicate trial r uses seed + r: the same patients at every grid point
     trials = 3             # replicate trials per grid point
@@ -19,6 +21,8 @@ An *experiment* is a TOML file (see ``experiments/`` for commented examples)::
 
 Keys (every other key is refused):
 
+- ``dialect`` (required, before any table): ``"painsim-experiment/1"``, checked by the one
+  model-file reader (:mod:`painsim.modelfile`) like every other model file;
 - ``[experiment]``: ``weeks`` (required), ``seed`` (1), ``trials`` (1), ``patients`` per arm (500),
   ``outcomes`` (``["50pct"]``; also ``"30pct"``), ``report_weeks`` (every week), ``condition``
   (``"dpn"``, ``"phn"``, ``"central"``, ``"mixed"``), ``placebo_response`` (the placebo arm's

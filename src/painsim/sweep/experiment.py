@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from painsim.calibration import Calibration, load_calibration
 from painsim.library import DrugSpec, ModelFileError, UnknownDrugError, load_drug
+from painsim.modelfile import parse_model_text
 from painsim.physiology import Physiology, load_physiology
 from painsim.response import CONDITIONS, OUTCOMES, trial_placebo_mu
 from painsim.sweep.fields import (
@@ -112,7 +112,9 @@ class Experiment:
                                 weeks=self.weeks, placebo_response=self.placebo_response)
 
 
-_TOP_KEYS = {"experiment", "drugs", "idealised", "parameters", "sensitivity"}
+#: the experiment-file dialect (:mod:`painsim.modelfile`): the first line of every experiment file
+DIALECT = "painsim-experiment/1"
+_TOP_KEYS = {"dialect", "experiment", "drugs", "idealised", "parameters", "sensitivity"}
 _EXPERIMENT_KEYS = {"name", "description", "seed", "trials", "patients", "weeks", "outcomes",
                     "report_weeks", "condition", "placebo_response", "placebo_outcome", "design",
                     "missed_doses", "variability", "keep_patients", "physiology", "calibration"}
@@ -123,12 +125,14 @@ _IDEALISED_KEYS = {"label", "sert", "net"}
 def parse_experiment(text: str, path: str | None = None) -> Experiment:
     """Parse and validate the text of an experiment file (raises :class:`ExperimentError`).
 
-    Relative ``physiology``/``calibration`` paths are resolved against the file's directory.
+    The text starts with ``dialect = "painsim-experiment/1"`` (read by the one model-file reader,
+    :func:`painsim.modelfile.parse_model_text`). Relative ``physiology``/``calibration`` paths are
+    resolved against the file's directory.
     """
     try:
-        doc = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ExperimentError(f"{_where(path)}not valid TOML ({exc})") from None
+        doc = parse_model_text(text, path or "experiment", DIALECT)
+    except ModelFileError as exc:
+        raise ExperimentError(str(exc)) from None
     _check_keys(doc, _TOP_KEYS, "the top level", path)
     if "experiment" not in doc:
         raise ExperimentError(f"{_where(path)}missing the [experiment] table")
