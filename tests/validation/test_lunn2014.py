@@ -1,0 +1,26 @@
+"""Lunn, Hughes & Wiffen 2014 (Cochrane Database Syst Rev CD007115): duloxetine 60 mg/day in
+painful diabetic neuropathy over 12 weeks, 44.5 % vs 25.7 % patients with >= 50 % pain relief,
+NNT 5 (4–7).
+
+A training target of the calibration. The model does not reproduce it: a strict xfail that
+still asserts the published numbers, reported as a finding (``painsim validate``, the docs).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.validation
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "finding: the calibrated model gives duloxetine 60 mg ~38 % vs ~25 % responders (expected "
+    "NNT ~7.7, this seed 7.6), below Lunn 2014's 44.5 % (z = -2.6 in the fit): the same weights "
+    "must also carry the flat 60-vs-120 mg contrast and the SNRI/SSRI/TCA class NNTs"))
+def test_duloxetine_60mg_dpn_12_weeks_lunn2014(dlx60):
+    # Lunn 2014 (training): 44.5 % vs 25.7 % >= 50 % responders, NNT 5 (4-7); the issue asks
+    # for an NNT inside 4-7 and rates "near" the reported ones (here: within 7 pp, ~3 SE of the
+    # pooled trials)
+    assert 4.0 <= dlx60.nnt <= 7.0
+    assert dlx60.p_drug == pytest.approx(0.445, abs=0.07)
+    assert dlx60.p_placebo == pytest.approx(0.257, abs=0.03)
