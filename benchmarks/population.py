@@ -46,6 +46,7 @@ import numpy as np  # noqa: E402
 from painsim import kernels  # noqa: E402
 from painsim.calibration import load_calibration  # noqa: E402
 from painsim.chain import chain  # noqa: E402
+from painsim.kernels.run import compiled_from_cache  # noqa: E402
 from painsim.library import load_drug  # noqa: E402
 from painsim.physiology import load_physiology  # noqa: E402
 from painsim.population import ARM_DRUG, draw_population  # noqa: E402
@@ -116,10 +117,7 @@ def run(args: argparse.Namespace) -> dict:
     t0 = time.perf_counter()
     _kernel(ch, small, reg, weeks)
     compile_s = time.perf_counter() - t0
-    from painsim.kernels.run import _KERNELS
-
-    kern = next(iter(_KERNELS.values()))
-    from_cache = bool(sum(kern.stats.cache_hits.values()))
+    from_cache = compiled_from_cache()
 
     # --- (a) the fused kernel
     pop = draw_population(drug, phys, args.patients, seed=SEED, stream=ARM_DRUG)

@@ -140,15 +140,21 @@ def _occupancy_lanes(w, r_x, central, occ_s, occ_n):
 
 
 @nb.njit(forceinline=True, **FLAGS)
-def _linear_pk_lanes(w, r_x, r_xn, r_phi, ns):
-    """x ← Φ x for every lane (Φ: the lane's transition matrix over this step)."""
+def _matvec_lanes(w, r_out, r_mat, r_vec, ns):
+    """out ← M·v for every lane (M: the lane's ns×ns matrix stored row-major from row ``r_mat``)."""
     for ii in range(ns):
         for lane in range(BATCH):
-            w[(r_xn + ii) * BATCH + lane] = 0.0
+            w[(r_out + ii) * BATCH + lane] = 0.0
         for jj in range(ns):
             for lane in range(BATCH):
-                w[(r_xn + ii) * BATCH + lane] += (w[(r_phi + ii * ns + jj) * BATCH + lane]
-                                                  * w[(r_x + jj) * BATCH + lane])
+                w[(r_out + ii) * BATCH + lane] += (w[(r_mat + ii * ns + jj) * BATCH + lane]
+                                                   * w[(r_vec + jj) * BATCH + lane])
+
+
+@nb.njit(forceinline=True, **FLAGS)
+def _linear_pk_lanes(w, r_x, r_xn, r_phi, ns):
+    """x ← Φ x for every lane (Φ: the lane's transition matrix over this step)."""
+    _matvec_lanes(w, r_xn, r_phi, r_x, ns)
     for ii in range(ns):
         for lane in range(BATCH):
             w[(r_x + ii) * BATCH + lane] = w[(r_xn + ii) * BATCH + lane]
@@ -174,13 +180,7 @@ def _rk4_lanes(w, h, ns, r_x, r_work, c0):
                         xs += cst * w[(r_k + (stage - 1) * ns + ii) * BATCH + lane]
                     w[(r_xs + ii) * BATCH + lane] = xs
             ko = r_k + stage * ns
-            for ii in range(ns):
-                for lane in range(BATCH):
-                    w[(ko + ii) * BATCH + lane] = 0.0
-                for jj in range(ns):
-                    for lane in range(BATCH):
-                        w[(ko + ii) * BATCH + lane] += (w[(r_a + ii * ns + jj) * BATCH + lane]
-                                                        * w[(r_xs + jj) * BATCH + lane])
+            _matvec_lanes(w, ko, r_a, r_xs, ns)  # the linear part A·x of painsim.pk.rhs
             for lane in range(BATCH):
                 if w[R_VMAX * BATCH + lane] > 0.0:
                     w[(ko + c0) * BATCH + lane] -= _mm_elimination(

@@ -26,7 +26,8 @@ from painsim.kernels.specialisation import FLAGS, sources_hash
 from painsim.pk import dose_events
 from painsim.synapse import N_PARAMS, P_CROSS, P_DESENS, P_KM
 
-__all__ = ["GRIDS", "N_NEWTON", "N_NEWTON_GRADED", "compile_kernel", "model_switches", "run_population"]
+__all__ = ["GRIDS", "N_NEWTON", "N_NEWTON_GRADED", "compile_kernel", "compiled_from_cache", "model_switches",
+           "run_population"]
 
 #: Newton steps per time step for a Michaelis–Menten terminal (5-HT), warm-started from the
 #: previous step: on the grid's base steps, and on the short steps just after a dose where
@@ -238,6 +239,11 @@ def run_population(ch: Chain | Sequence[Chain], thetas: np.ndarray, regimen: Any
         out["record"] = record if is_grid else record[0]
         out["record_t"] = record_t
     return out
+
+
+def compiled_from_cache() -> bool:
+    """Whether the kernels this process has used were loaded from numba's disk cache (not compiled)."""
+    return bool(_KERNELS) and all(sum(k.stats.cache_hits.values()) for k in _KERNELS.values())
 
 
 def compile_kernel() -> float:
