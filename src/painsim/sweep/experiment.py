@@ -135,46 +135,46 @@ def parse_experiment(text: str, path: str | None = None) -> Experiment:
         raise ExperimentError(str(exc)) from None
     _check_keys(doc, _TOP_KEYS, "the top level", path)
     if "experiment" not in doc:
-        raise ExperimentError(f"{_where(path)}missing the [experiment] table")
+        raise ExperimentError(f"{_where(path)}top level: missing the [experiment] table")
     e = _check_keys(doc["experiment"], _EXPERIMENT_KEYS, "[experiment]", path)
     if "weeks" not in e:
-        raise ExperimentError(f"{_where(path)}experiment.weeks is required")
+        raise ExperimentError(f"{_where(path)}experiment.weeks: is required")
     weeks = _int(e["weeks"], "experiment.weeks", path, maximum=104)
     report = e.get("report_weeks")
     if report is None:
         report_weeks = tuple(range(1, weeks + 1))
     else:
         if not isinstance(report, list) or not report:
-            raise ExperimentError(f"{_where(path)}experiment.report_weeks must be a non-empty list of weeks")
+            raise ExperimentError(f"{_where(path)}experiment.report_weeks: must be a non-empty list of weeks")
         report_weeks = tuple(_int(w, "experiment.report_weeks[]", path, maximum=weeks) for w in report)
         if list(report_weeks) != sorted(set(report_weeks)):
-            raise ExperimentError(f"{_where(path)}experiment.report_weeks must increase without repeats")
+            raise ExperimentError(f"{_where(path)}experiment.report_weeks: must increase without repeats")
     outcomes = e.get("outcomes", ["50pct"])
     if not isinstance(outcomes, list) or not outcomes or any(o not in OUTCOMES for o in outcomes):
-        raise ExperimentError(f"{_where(path)}experiment.outcomes must be a list of {', '.join(OUTCOMES)}")
+        raise ExperimentError(f"{_where(path)}experiment.outcomes: must be a list of {', '.join(OUTCOMES)}")
     if len(set(outcomes)) != len(outcomes):
-        raise ExperimentError(f"{_where(path)}experiment.outcomes repeat")
+        raise ExperimentError(f"{_where(path)}experiment.outcomes: values repeat")
     condition = e.get("condition", "dpn")
     if condition not in CONDITIONS:
-        raise ExperimentError(f"{_where(path)}experiment.condition must be one of {', '.join(CONDITIONS)}, "
+        raise ExperimentError(f"{_where(path)}experiment.condition: must be one of {', '.join(CONDITIONS)}, "
                               f"got {condition!r}")
     placebo = e.get("placebo_response")
     if placebo is not None:
         placebo = _num(placebo, "experiment.placebo_response", path)
         if not 0.0 < placebo < 1.0:
-            raise ExperimentError(f"{_where(path)}experiment.placebo_response must lie strictly between 0 and 1")
+            raise ExperimentError(f"{_where(path)}experiment.placebo_response: must lie strictly between 0 and 1")
     placebo_outcome = e.get("placebo_outcome", "50pct")
     if placebo_outcome not in OUTCOMES:
-        raise ExperimentError(f"{_where(path)}experiment.placebo_outcome must be one of {', '.join(OUTCOMES)}")
+        raise ExperimentError(f"{_where(path)}experiment.placebo_outcome: must be one of {', '.join(OUTCOMES)}")
     design = e.get("design", "parallel")
     if design not in ("parallel", "crossover"):
-        raise ExperimentError(f"{_where(path)}experiment.design must be 'parallel' or 'crossover'")
+        raise ExperimentError(f"{_where(path)}experiment.design: must be 'parallel' or 'crossover'")
     missed = _num(e.get("missed_doses", 0.0), "experiment.missed_doses", path)
     if not 0.0 <= missed < 1.0:
-        raise ExperimentError(f"{_where(path)}experiment.missed_doses must lie in [0, 1)")
+        raise ExperimentError(f"{_where(path)}experiment.missed_doses: must lie in [0, 1)")
     for flag in ("variability", "keep_patients"):
         if not isinstance(e.get(flag, False), bool):
-            raise ExperimentError(f"{_where(path)}experiment.{flag} must be true or false")
+            raise ExperimentError(f"{_where(path)}experiment.{flag}: must be true or false")
     base = Path(path).parent if path else Path.cwd()
     files: dict[str, str | None] = {}
     for key in ("physiology", "calibration"):
@@ -183,7 +183,7 @@ def parse_experiment(text: str, path: str | None = None) -> Experiment:
             files[key] = None
             continue
         if not isinstance(raw, str):
-            raise ExperimentError(f"{_where(path)}experiment.{key} must be a file path")
+            raise ExperimentError(f"{_where(path)}experiment.{key}: must be a file path")
         p = (base / raw) if not Path(raw).is_absolute() else Path(raw)
         if not p.is_file():
             raise ExperimentError(f"{_where(path)}experiment.{key}: file {raw!r} not found")
@@ -196,7 +196,7 @@ def parse_experiment(text: str, path: str | None = None) -> Experiment:
 
     has_drugs, has_ideal = "drugs" in doc, "idealised" in doc
     if has_drugs == has_ideal:
-        raise ExperimentError(f"{_where(path)}give exactly one of [drugs] (drugs and doses) and [idealised] "
+        raise ExperimentError(f"{_where(path)}top level: give exactly one of [drugs] (drugs and doses) and [idealised] "
                               "(an inhibitor with fixed occupancies)")
     specs: dict[str, DrugSpec] = {}
     drugs: list[DrugEntry] = []
@@ -204,7 +204,7 @@ def parse_experiment(text: str, path: str | None = None) -> Experiment:
     if has_drugs:
         table = doc["drugs"]
         if not isinstance(table, dict) or not table:
-            raise ExperimentError(f"{_where(path)}[drugs] must name at least one drug, e.g. [drugs.duloxetine]")
+            raise ExperimentError(f"{_where(path)}[drugs]: must name at least one drug, e.g. [drugs.duloxetine]")
         for name, raw in table.items():
             try:
                 spec = load_drug(name)
@@ -214,7 +214,7 @@ def parse_experiment(text: str, path: str | None = None) -> Experiment:
                 raise ExperimentError(str(exc)) from None
             d = _check_keys(raw, _DRUG_KEYS, f"[drugs.{name}]", path)
             if "doses" not in d:
-                raise ExperimentError(f"{_where(path)}drugs.{name}.doses is required (mg/day)")
+                raise ExperimentError(f"{_where(path)}drugs.{name}.doses: is required (mg/day)")
             doses = _values(d["doses"], f"drugs.{name}.doses", path)
             limit = 10.0 * spec.dosing.dose_max.value
             for dose in doses:
@@ -227,7 +227,7 @@ def parse_experiment(text: str, path: str | None = None) -> Experiment:
                 ok = isinstance(steps, list) and steps and all(
                     isinstance(s, list) and len(s) == 2 for s in steps)
                 if not ok:
-                    raise ExperimentError(f"{_where(path)}drugs.{name}.titration must be a list of "
+                    raise ExperimentError(f"{_where(path)}drugs.{name}.titration: must be a list of "
                                           "[day, fraction of the target dose] pairs")
                 titration = tuple((_num(a, f"drugs.{name}.titration day", path),
                                    _num(b, f"drugs.{name}.titration fraction", path)) for a, b in steps)
@@ -239,23 +239,23 @@ def parse_experiment(text: str, path: str | None = None) -> Experiment:
             if "interval" in d:
                 interval = _num(d["interval"], f"drugs.{name}.interval", path)
                 if interval <= 0:
-                    raise ExperimentError(f"{_where(path)}drugs.{name}.interval must be positive (h)")
+                    raise ExperimentError(f"{_where(path)}drugs.{name}.interval: must be positive (h)")
             specs[spec.name] = spec
             drugs.append(DrugEntry(spec.name, doses, titration, interval))
     else:
         t = _check_keys(doc["idealised"], _IDEALISED_KEYS, "[idealised]", path)
         label = t.get("label", "idealised")
         if not isinstance(label, str) or not label:
-            raise ExperimentError(f"{_where(path)}idealised.label must be a non-empty string")
+            raise ExperimentError(f"{_where(path)}idealised.label: must be a non-empty string")
         occ = {}
         for k in ("sert", "net"):
             occ[k] = _num(t.get(k, 0.0), f"idealised.{k}", path)
             if not 0.0 <= occ[k] < 1.0:
-                raise ExperimentError(f"{_where(path)}idealised.{k} must lie in [0, 1)")
+                raise ExperimentError(f"{_where(path)}idealised.{k}: must lie in [0, 1)")
         idealised = Idealised(label, occ["sert"], occ["net"])
     params_raw = doc.get("parameters", {})
     if not isinstance(params_raw, dict):
-        raise ExperimentError(f"{_where(path)}[parameters] must be a table of dotted names")
+        raise ExperimentError(f"{_where(path)}[parameters]: must be a table of dotted names")
     params = tuple(check_parameter(n, v, specs=specs, idealised=idealised is not None, phys=phys, path=path)
                    for n, v in params_raw.items())
     outcomes_t = tuple(outcomes)

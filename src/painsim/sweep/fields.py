@@ -94,26 +94,26 @@ def _where(path: str | None) -> str:
 
 def _check_keys(table: Any, allowed: set[str], where: str, path: str | None) -> dict:
     if not isinstance(table, dict):
-        raise ExperimentError(f"{_where(path)}{where} must be a table")
+        raise ExperimentError(f"{_where(path)}{where}: must be a table")
     unknown = sorted(set(table) - allowed)
     if unknown:
-        raise ExperimentError(f"{_where(path)}unknown key {unknown[0]!r} in {where} "
+        raise ExperimentError(f"{_where(path)}{where}: unknown key {unknown[0]!r} "
                               f"(allowed: {', '.join(sorted(allowed))})")
     return table
 
 
 def _int(raw: Any, where: str, path: str | None, *, minimum: int = 1, maximum: int | None = None) -> int:
     if isinstance(raw, bool) or not isinstance(raw, int):
-        raise ExperimentError(f"{_where(path)}{where} must be a whole number, got {raw!r}")
+        raise ExperimentError(f"{_where(path)}{where}: must be a whole number, got {raw!r}")
     if raw < minimum or (maximum is not None and raw > maximum):
         hi = f" and at most {maximum}" if maximum is not None else ""
-        raise ExperimentError(f"{_where(path)}{where} must be at least {minimum}{hi}, got {raw}")
+        raise ExperimentError(f"{_where(path)}{where}: must be at least {minimum}{hi}, got {raw}")
     return raw
 
 
 def _num(raw: Any, where: str, path: str | None) -> float:
     if isinstance(raw, bool) or not isinstance(raw, int | float) or not math.isfinite(raw):
-        raise ExperimentError(f"{_where(path)}{where} must be a finite number, got {raw!r}")
+        raise ExperimentError(f"{_where(path)}{where}: must be a finite number, got {raw!r}")
     return float(raw)
 
 
@@ -130,7 +130,7 @@ def _values(raw: Any, where: str, path: str | None) -> tuple[float, ...]:
         start, stop = _num(raw["start"], f"{where}.start", path), _num(raw["stop"], f"{where}.stop", path)
         scale = raw.get("scale", "linear")
         if scale not in ("linear", "log"):
-            raise ExperimentError(f"{_where(path)}{where}.scale must be 'linear' or 'log', got {scale!r}")
+            raise ExperimentError(f"{_where(path)}{where}.scale: must be 'linear' or 'log', got {scale!r}")
         if ("num" in raw) == ("step" in raw):
             raise ExperimentError(f"{_where(path)}{where}: give exactly one of 'num' and 'step'")
         if stop < start:
@@ -150,7 +150,7 @@ def _values(raw: Any, where: str, path: str | None) -> tuple[float, ...]:
                 raise ExperimentError(f"{_where(path)}{where}: a log range is given by 'num', not 'step'")
             step = _num(raw["step"], f"{where}.step", path)
             if step <= 0:
-                raise ExperimentError(f"{_where(path)}{where}.step must be positive, got {step:g}")
+                raise ExperimentError(f"{_where(path)}{where}.step: must be positive, got {step:g}")
             n = math.floor((stop - start) / step + 1e-9) + 1
             if n > 100_000:
                 raise ExperimentError(f"{_where(path)}{where}: the range has {n} values (at most 100000)")
@@ -158,7 +158,7 @@ def _values(raw: Any, where: str, path: str | None) -> tuple[float, ...]:
         # 12 significant digits: 0.15, not 0.15000000000000002 (so that .sel(x=0.15) finds it)
         vals = tuple(float(f"{v:.12g}") for v in arr)
     else:
-        raise ExperimentError(f"{_where(path)}{where} must be a list of numbers or a range table "
+        raise ExperimentError(f"{_where(path)}{where}: must be a list of numbers or a range table "
                               "{ start, stop, num | step }")
     if len(set(vals)) != len(vals):
         raise ExperimentError(f"{_where(path)}{where}: values repeat")
@@ -272,7 +272,7 @@ def _sensitivity(raw: Any, *, specs: Mapping[str, DrugSpec], idealised: bool, ph
     params_raw = _check_keys(t.get("parameters", {}), set(t.get("parameters", {})), "[sensitivity.parameters]",
                              path)
     if not params_raw:
-        raise ExperimentError(f"{_where(path)}[sensitivity.parameters] must name at least one parameter")
+        raise ExperimentError(f"{_where(path)}[sensitivity.parameters]: must name at least one parameter")
     params = []
     for name, b in params_raw.items():
         where = f"sensitivity.parameters.{name!r}"
@@ -290,14 +290,14 @@ def _sensitivity(raw: Any, *, specs: Mapping[str, DrugSpec], idealised: bool, ph
     methods = t.get("methods", ["morris", "sobol"])
     if (not isinstance(methods, list) or not methods
             or any(m not in ("morris", "sobol") for m in methods)):
-        raise ExperimentError(f"{_where(path)}sensitivity.methods must be a list of 'morris' and/or 'sobol'")
+        raise ExperimentError(f"{_where(path)}sensitivity.methods: must be a list of 'morris' and/or 'sobol'")
     outcome = t.get("outcome", outcomes[0])
     if outcome not in OUTCOMES:
-        raise ExperimentError(f"{_where(path)}sensitivity.outcome must be one of {', '.join(OUTCOMES)}")
+        raise ExperimentError(f"{_where(path)}sensitivity.outcome: must be one of {', '.join(OUTCOMES)}")
     week = None if "week" not in t else _int(t["week"], "sensitivity.week", path, maximum=weeks)
     sobol_n = _int(t.get("sobol_n", 32), "sensitivity.sobol_n", path, minimum=2, maximum=1 << 16)
     if sobol_n & (sobol_n - 1):
-        raise ExperimentError(f"{_where(path)}sensitivity.sobol_n must be a power of 2, got {sobol_n}")
+        raise ExperimentError(f"{_where(path)}sensitivity.sobol_n: must be a power of 2, got {sobol_n}")
     return SensitivitySpec(
         parameters=tuple(params), methods=tuple(dict.fromkeys(methods)), outcome=outcome, week=week,
         morris_trajectories=_int(t.get("morris_trajectories", 8), "sensitivity.morris_trajectories", path,
