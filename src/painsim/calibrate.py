@@ -45,7 +45,8 @@ from painsim.reported import load_reported_outcomes
 from painsim.response import OUTCOMES, expected_placebo_rate, expected_responder_rate, trial_placebo_mu
 from painsim.trial import drug_courses
 
-__all__ = ["CALIBRATION_SEED", "N_PER_DRUG", "Target", "calibrate", "objective"]
+__all__ = ["CALIBRATION_SEED", "N_PER_DRUG", "Target", "calibrate", "check_calibration", "fit_statistics",
+           "objective"]
 
 CALIBRATION_SEED = 2026
 N_PER_DRUG = 1000
@@ -65,6 +66,8 @@ class Target:
     observed: float
     se: float
     detail: str
+    #: where the SE comes from ("assumed: ..." where the source gives none)
+    se_basis: str = ""
 
 
 def _rd_se(lo: float, hi: float) -> float:
@@ -89,19 +92,25 @@ def training_targets(rows: list[dict]) -> list[Target]:
             if key.endswith("_50") and arm == "p_placebo":
                 continue  # this rate sets the placebo arm (context), it is not fitted
             p = r[arm]
-            out.append(Target(f"{key}:{arm}", "arm", p, math.sqrt(p * (1 - p) / n_arm), f"{arm} {thr}"))
+            out.append(Target(f"{key}:{arm}", "arm", p, math.sqrt(p * (1 - p) / n_arm), f"{arm} {thr}",
+                              f"binomial, {n_arm:g} patients per arm (the reported total / 2)"))
     s60, s120 = by["sultan2008_dlx60_50"], by["sultan2008_dlx120_50"]
     d = 1 / s120["nnt"] - 1 / s60["nnt"]
     se = math.hypot(_rd_se(*s60["nnt_ci"]), _rd_se(*s120["nnt_ci"]))
-    out.append(Target("sultan2008_dlx120_vs_60", "rd_diff", d, se, "RD(120 mg) - RD(60 mg)"))
+    out.append(Target("sultan2008_dlx120_vs_60", "rd_diff", d, se, "RD(120 mg) - RD(60 mg)",
+                      "from the two reported 95 % intervals of the NNT, taken as independent"))
     for key in ("finnerup2015_snri_np_50", "finnerup2015_tca_np_50"):
         r = by[key]
-        out.append(Target(key, "rd", 1 / r["nnt"], _rd_se(*r["nnt_ci"]), "risk difference 1/NNT"))
+        out.append(Target(key, "rd", 1 / r["nnt"], _rd_se(*r["nnt_ci"]), "risk difference 1/NNT",
+                          "from the reported 95 % interval of the NNT"))
     r = by["sindrup1999_ssri_dpn"]
     out.append(Target("sindrup1999_ssri_dpn", "rd", 1 / r["nnt"], SINDRUP_SE,
-                      "risk difference 1/NNT; SE assumed (no interval reported)"))
+                      "risk difference 1/NNT; SE assumed (no interval reported)",
+                      "assumed: no interval reported (the SE of a risk difference near 0.15 in ~200 patients)"))
     out.append(Target("moore2014_plateau", "ratio", MOORE_RATIO, MOORE_SE,
-                      "duloxetine 60 mg DPN: responders at week 8 / week 12"))
+                      "duloxetine 60 mg DPN: responders at week 8 / week 12",
+                      "assumed: the ratio and its SE are a reading of Moore 2014's plateau by 8-12 weeks, "
+                      "not a reported number"))
     return out
 
 
@@ -204,6 +213,94 @@ def objective(sc: _Scenarios, cal: Calibration, targets: list[Target]) -> float:
     return float(sum(((sim[t.key] - t.observed) / t.se) ** 2 for t in targets))
 
 
+#: step of the finite-difference Hessian, in the natural logarithm of each parameter (±5 %): the
+#: expected responder rate of a patient whose drug effect alone nearly meets the responder
+#: threshold changes steeply with the parameters, so over the 1000 virtual patients the objective
+#: carries sharp local curvature at the 1 % scale; the Hessian is wanted on the scale of the
+#: intervals themselves (measured: intervals from steps 0.025, 0.05 and 0.1 agree to ~15 % of
+#: their width; steps of 0.001 or less do not)
+HESSIAN_STEP = 0.05
+Z95 = 1.959963984540054
+
+
+def fit_statistics(sc: _Scenarios, cal: Calibration, targets: list[Target]) -> dict:
+    """Goodness of fit and approximate 95 % intervals of the calibrated parameters.
+
+    The objective S is a sum of squared standardised residuals, so under the model it is χ² with
+    ``n_targets − n_parameters`` degrees of freedom at the optimum (``p_value`` = its upper
+    tail), and ``−S/2`` is a Gaussian log-likelihood: the covariance of the parameters (fitted on
+    the log scale, where they are positive) is ``2·H⁻¹`` with H the Hessian of S, here by central
+    differences (step :data:`HESSIAN_STEP` in ln θ). The intervals are ``exp(ln θ ± 1.96·SE)``;
+    they take the model as true and do not widen for a lack of fit (a small ``p_value``).
+
+    Returns
+    -------
+    dict
+        ``objective``, ``n_targets``, ``n_parameters``, ``df``, ``p_value``, ``ci_method`` and
+        ``parameters`` {name: {"value", "ci_low", "ci_high"}} (``None`` bounds where the Hessian
+        is not positive definite: a parameter the targets do not identify).
+    """
+    from scipy.stats import chi2
+
+    names = list(PARAMETERS)
+    x0 = np.log([getattr(cal, k) for k in names])
+
+    def f(x: np.ndarray) -> float:
+        return objective(sc, cal.with_values(**dict(zip(names, np.exp(x), strict=True))), targets)
+
+    k, h = len(names), HESSIAN_STEP
+    f0 = f(x0)
+    hess = np.zeros((k, k))
+    eye = np.eye(k)
+    for i in range(k):
+        hess[i, i] = (f(x0 + h * eye[i]) - 2.0 * f0 + f(x0 - h * eye[i])) / h**2
+        for j in range(i):
+            hess[i, j] = hess[j, i] = (f(x0 + h * (eye[i] + eye[j])) - f(x0 + h * (eye[i] - eye[j]))
+                                       - f(x0 - h * (eye[i] - eye[j])) + f(x0 - h * (eye[i] + eye[j]))) / (4 * h * h)
+    se = None
+    if np.all(np.linalg.eigvalsh(hess) > 0):
+        var = np.diag(2.0 * np.linalg.inv(hess))
+        se = np.sqrt(var) if np.all(var > 0) else None
+    df = len(targets) - k
+    params = {}
+    for i, name in enumerate(names):
+        lo = hi = None
+        if se is not None:
+            lo, hi = float(np.exp(x0[i] - Z95 * se[i])), float(np.exp(x0[i] + Z95 * se[i]))
+        params[name] = {"value": float(np.exp(x0[i])), "ci_low": lo, "ci_high": hi}
+    return {"objective": f0, "n_targets": len(targets), "n_parameters": k, "df": df,
+            "p_value": float(chi2.sf(f0, df)) if df > 0 else None,
+            "ci_method": "Hessian of the objective in ln(parameter) (central differences), 95 % Wald interval",
+            "parameters": params}
+
+
+def check_calibration(path: str | os.PathLike | None = None, *, phys: Physiology | None = None) -> dict:
+    """Goodness of fit of the shipped (or a given) calibration file, without refitting.
+
+    The training targets are simulated at the file's parameters with the file's virtual patients
+    (its ``seed`` and ``n_per_drug``) and :func:`fit_statistics` is returned, with each target's
+    observed and simulated value and z-score under ``targets``.
+    """
+    from painsim.calibration import load_calibration
+    from painsim.modelfile import read_model_file
+
+    p = Path(path) if path is not None else models_dir() / "calibration.toml"
+    cal = load_calibration(str(p))  # validates the file
+    doc = read_model_file(p, DIALECT)[1]
+    phys = load_physiology() if phys is None else phys
+    rows = load_reported_outcomes()
+    targets = training_targets(rows)
+    sc = _Scenarios(phys, int(doc.get("n_per_drug", N_PER_DRUG)), int(doc.get("seed", CALIBRATION_SEED)), rows)
+    stats = fit_statistics(sc, cal, targets)
+    sim = simulate_targets(sc, cal, targets)
+    stats["targets"] = [{"key": t.key, "what": t.detail, "observed": t.observed, "simulated": sim[t.key],
+                         "se": t.se, "se_basis": t.se_basis, "z": (sim[t.key] - t.observed) / t.se}
+                        for t in targets]
+    stats["assumed_se"] = [t.key for t in targets if t.se_basis.startswith("assumed")]
+    stats["calibration_file"] = str(p)
+    return stats
+
+
 def calibrate(*, n: int = N_PER_DRUG, seed: int = CALIBRATION_SEED, phys: Physiology | None = None,
               progress=None) -> dict:
     """Run the fit; return the document written to ``models/calibration.toml``."""
@@ -244,7 +341,14 @@ def calibrate(*, n: int = N_PER_DRUG, seed: int = CALIBRATION_SEED, phys: Physio
     fval, xin = inner(w_ne, w_5ht)
     cal = Calibration(w_ne=w_ne, w_5ht=w_5ht, sigma_p=math.exp(xin[0]), tau_p=math.exp(xin[1]))
     sim = simulate_targets(sc, cal, targets)
+    stats = fit_statistics(sc, cal, targets)
     from painsim._version import __version__
+
+    def ci(name: str) -> dict:
+        bounds = stats["parameters"][name]
+        if bounds["ci_low"] is None:
+            return {}
+        return {"ci_low": float(f"{bounds['ci_low']:.6g}"), "ci_high": float(f"{bounds['ci_high']:.6g}")}
 
     return {
         "dialect": DIALECT,
@@ -256,9 +360,14 @@ def calibrate(*, n: int = N_PER_DRUG, seed: int = CALIBRATION_SEED, phys: Physio
         "seed": seed,
         "n_per_drug": n,
         "outer_evaluations": evals["outer"],
+        "n_targets": stats["n_targets"],
+        "n_parameters": stats["n_parameters"],
+        "df": stats["df"],
+        "p_value": float(f"{stats['p_value']:.4g}"),
+        "ci_method": stats["ci_method"],
         "data_keys": sorted({t.key.split(":")[0] for t in targets}),
         "parameters": {
-            name: {"value": float(f"{getattr(cal, name):.8g}"), "unit": PARAMETERS[name][0],
+            name: {"value": float(f"{getattr(cal, name):.8g}"), **ci(name), "unit": PARAMETERS[name][0],
                    "note": PARAMETERS[name][1], "source": "fitted by painsim calibrate to data_keys"}
             for name in PARAMETERS
         },

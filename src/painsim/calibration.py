@@ -35,7 +35,8 @@ _RERUN = "rerun `painsim calibrate`"
 #: plain top-level fields (what `painsim calibrate` records with the parameters) and their kinds
 _RECORD = {"generated_by": "string", "painsim_version": "string", "date": "string", "objective": "string",
            "objective_value": "number", "seed": "integer", "n_per_drug": "integer",
-           "outer_evaluations": "integer", "data_keys": "strings", "targets": "tables"}
+           "outer_evaluations": "integer", "n_targets": "integer", "n_parameters": "integer", "df": "integer",
+           "p_value": "number", "ci_method": "string", "data_keys": "strings", "targets": "tables"}
 _TARGET = {"key": "string", "what": "string", "observed": "number", "simulated": "number", "se": "number",
            "z": "number"}
 
@@ -81,8 +82,10 @@ def parse_calibration(path: str | Path) -> Calibration:
 def _parameter(ctx: ModelFile, name: str, raw: Any) -> float:
     where = f"parameters.{name}"
     # written by the fit, not read from the literature: a value and its unit, no bibliography key
-    ctx.check_keys(where, raw, {"value", "unit", "note", "source"}, {"value", "unit"})
+    ctx.check_keys(where, raw, {"value", "ci_low", "ci_high", "unit", "note", "source"}, {"value", "unit"})
     value = ctx.plain(f"{where}.value", raw["value"], "number", positive=name in _POSITIVE)
+    for bound in ("ci_low", "ci_high"):  # the fit's approximate 95 % interval (painsim.calibrate.fit_statistics)
+        ctx.plain(f"{where}.{bound}", raw.get(bound), "number", optional=True)
     unit = PARAMETERS[name][0]
     ctx.plain(f"{where}.unit", raw["unit"], "string", choices=(unit,))
     ctx.plain(f"{where}.note", raw.get("note"), "string", optional=True)

@@ -19,7 +19,7 @@ from painsim.progress import Progress
 from painsim.reported import load_reported_outcomes
 from painsim.trial import nnt_with_ci, run_trial
 
-__all__ = ["ValidationRow", "validate"]
+__all__ = ["ValidationRow", "counts", "counts_line", "rows_csv", "validate"]
 
 
 @dataclass(frozen=True)
@@ -109,3 +109,37 @@ def validate(*, n_per_arm: int = 2000, seed: int = 7, phys: Physiology | None = 
                                      verdict=_verdict(r, nnt, p_pl)))
             bar.update(note=r["key"][:30])
     return out
+
+
+def counts(rows: list[ValidationRow]) -> dict[str, tuple[int, int]]:
+    """Outcomes inside their reported 95 % interval, of those simulated that report one:
+    ``{"training": (inside, total), "validation": (inside, total)}`` (training rows were fitted;
+    only the validation rows test the model)."""
+    sim = [r for r in rows if r.simulated and r.reported_ci is not None]
+    out = {}
+    for name, training in (("training", True), ("validation", False)):
+        group = [r for r in sim if r.training == training]
+        out[name] = (sum(r.verdict == "inside" for r in group), len(group))
+    return out
+
+
+def counts_line(rows: list[ValidationRow]) -> str:
+    """The counts as the last line of ``painsim validate`` and the report print them."""
+    c = counts(rows)
+    (vi, vn), (ti, tn) = c["validation"], c["training"]
+    return (f"validation rows inside their reported interval: {vi} of {vn}; "
+            f"training rows (fitted, not a test): {ti} of {tn}")
+
+
+def rows_csv(rows: list[ValidationRow]) -> str:
+    """The table as CSV text (a header, then one line per reported outcome; the JSON field names)."""
+    import csv
+    import io
+
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=list(rows[0].as_dict()))
+    w.writeheader()
+    for r in rows:
+        w.writerow(r.as_dict())
+    return buf.getvalue()
+

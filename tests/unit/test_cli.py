@@ -132,3 +132,34 @@ def test_validate_prints_table_with_training_rows(tmp_path):
     assert "inside" in r.stdout
     text = (tmp_path / "v.csv").read_text()
     assert text.startswith("key,") and text.count("\n") >= 50
+
+
+def test_calibrate_check_json_interface():
+    """DESIGN §3: the goodness of fit of the shipped calibration, without refitting."""
+    from scipy.stats import chi2
+
+    from painsim.calibration import PARAMETERS, load_calibration
+
+    r = run("calibrate", "--check", "--json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert {"objective", "n_targets", "n_parameters", "df", "p_value", "parameters"} <= set(out)
+    assert out["df"] == out["n_targets"] - out["n_parameters"] > 0
+    assert out["p_value"] == pytest.approx(chi2.sf(out["objective"], out["df"]), rel=1e-12)
+    cal = load_calibration()
+    for name in PARAMETERS:
+        p = out["parameters"][name]
+        assert p["value"] == pytest.approx(getattr(cal, name), rel=1e-12)
+        assert p["ci_low"] < p["value"] < p["ci_high"]
+    assert all(t["se"] > 0 and t["se_basis"] for t in out["targets"])
+
+
+@pytest.mark.parametrize("args", [("calibrate", "--out", "no_such_folder/c.toml"),
+                                  ("validate", "--csv", "no_such_folder/v.csv"),
+                                  ("calibrate", "--check", "--out", "c.toml"),
+                                  ("calibrate", "--json")])
+def test_output_paths_and_options_are_checked_before_computing(args, tmp_path):
+    r = subprocess.run([sys.executable, "-m", "painsim", *args], capture_output=True, text=True, timeout=60,
+                       cwd=tmp_path)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
+    assert list(tmp_path.iterdir()) == []

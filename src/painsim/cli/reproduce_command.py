@@ -25,7 +25,7 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     from painsim.occupancy import steady_state_occupancy
     from painsim.progress import Progress
     from painsim.steady_state import steady_state
-    from painsim.validate import validate
+    from painsim.validate import counts_line, rows_csv, validate
 
     out = Path(args.out)
     try:
@@ -53,18 +53,10 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     print(format_table(table, ["drug", "class", "dose mg/day", "parent Cavg ng/mL", "SERT occ", "NET occ"]))
 
     rows = validate(n_per_arm=n, quiet=args.quiet)
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=list(rows[0].as_dict()))
-    w.writeheader()
-    for r in rows:
-        w.writerow(r.as_dict())
-    atomic_write(out / "validation.csv", buf.getvalue())
-    sim = [r for r in rows if r.simulated and r.reported_ci is not None]
-    val = [r for r in sim if not r.training]
+    atomic_write(out / "validation.csv", rows_csv(rows))
     cal = load_calibration()
-    summary = (f"{sum(r.verdict == 'inside' for r in sim)} of {len(sim)} simulated outcomes lie inside the reported "
-               f"interval ({sum(r.verdict == 'inside' for r in val)} of {len(val)} validation rows); calibration "
-               f"w_NE {cal.w_ne:.3g}, w_5HT {cal.w_5ht:.3g}, sigma_p {cal.sigma_p:.3g}, tau_p {cal.tau_p:.3g} weeks")
+    summary = (f"{counts_line(rows)}; calibration w_NE {cal.w_ne:.3g}, w_5HT {cal.w_5ht:.3g}, "
+               f"sigma_p {cal.sigma_p:.3g}, tau_p {cal.tau_p:.3g} weeks")
     print(f"\nvalidation: {summary}")
 
     import matplotlib

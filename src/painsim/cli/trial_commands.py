@@ -59,21 +59,16 @@ def cmd_trial(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     """``painsim validate``: every reported outcome next to the simulated one, with a verdict."""
-    from painsim.validate import validate
+    from painsim.validate import counts_line, rows_csv, validate
 
     n = parse_int(args.patients, "--patients", maximum=1_000_000)
-    rows = validate(n_per_arm=n, seed=parse_int(args.seed, "--seed", minimum=0), quiet=args.quiet)
+    seed = parse_int(args.seed, "--seed", minimum=0)
+    if args.csv and not Path(args.csv).resolve().parent.is_dir():  # before the simulation, not after it
+        raise UserError(f"--csv {args.csv}: the folder {Path(args.csv).resolve().parent} does not exist; "
+                        "create it or choose another")
+    rows = validate(n_per_arm=n, seed=seed, quiet=args.quiet)
     if args.csv:
-        import csv
-        import io
-
-        buf = io.StringIO()
-        w = csv.DictWriter(buf, fieldnames=list(rows[0].as_dict()))
-        w.writeheader()
-        for r in rows:
-            w.writerow(r.as_dict())
-        path = Path(args.csv)
-        atomic_write(path, buf.getvalue())
+        atomic_write(Path(args.csv), rows_csv(rows))
     if args.json:
         print(json.dumps([r.as_dict() for r in rows], indent=2))
         return 0
@@ -91,19 +86,26 @@ def cmd_validate(args: argparse.Namespace) -> int:
               "" if r.sim_p_placebo is None else f"{r.sim_p_placebo:.0%}", r.verdict] for r in rows]
     print(format_table(table, ["reported outcome", "set", "reported NNT (95% CI)", "simulated NNT (95% CI)",
                                "p drug", "p placebo", "verdict"]))
-    sim = [r for r in rows if r.simulated and r.reported_ci is not None]
-    inside = sum(r.verdict == "inside" for r in sim)
-    print(f"\n{inside} of {len(sim)} simulated outcomes with a reported interval lie inside it "
-          f"({sum(r.verdict == 'inside' for r in sim if not r.training)} of "
-          f"{sum(not r.training for r in sim)} validation rows). 'train' rows were used for calibration.")
+    print(f"\n'train' rows were used for calibration. {counts_line(rows)}")
     return 0
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    """``painsim calibrate``: refit the global parameters to the training set and write them."""
+    """``painsim calibrate``: refit the global parameters to the training set and write them; with
+    ``--check``, the goodness of fit of a calibration file without refitting."""
     from painsim.calibrate import calibrate, write_calibration
     from painsim.progress import Progress
 
+    if args.check:
+        if args.out:
+            raise UserError("--check does not write a file; drop --out (or --check to refit)")
+        return _check_calibration(args)
+    if args.calibration or args.json:
+        raise UserError("--calibration and --json go with --check")
+    if args.out:  # before the minute of fitting, not after it
+        parent = Path(args.out).resolve().parent
+        if not parent.is_dir():
+            raise UserError(f"--out {args.out}: the folder {parent} does not exist; create it or choose another")
     with Progress(300, "calibrate (outer evaluations, at most)", enabled=not args.quiet) as bar:
         doc = calibrate(progress=lambda i, v: bar.update(note=f"objective {v:.3f}"))
     path = write_calibration(doc, args.out)
@@ -112,6 +114,27 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
           + ", ".join(f"{k} = {v['value']:.4g}" for k, v in p.items()))
     for t in doc["targets"]:
         print(f"  {t['key']:<40} observed {t['observed']:8.4f}  simulated {t['simulated']:8.4f}  z {t['z']:+.2f}")
+    return 0
+
+
+def _check_calibration(args: argparse.Namespace) -> int:
+    from painsim.calibrate import check_calibration
+
+    out = check_calibration(args.calibration)
+    if args.json:
+        print(json.dumps(out, indent=2))
+        return 0
+    p = f"{out['p_value']:.3g}" if out["p_value"] is not None else "-"
+    print(f"{out['calibration_file']}: objective {out['objective']:.4g} over {out['n_targets']} targets with "
+          f"{out['n_parameters']} fitted parameters: chi-square {out['objective']:.3g} on {out['df']} df, p = {p}")
+    rows = [[k, f"{v['value']:.4g}", "-" if v["ci_low"] is None else f"{v['ci_low']:.4g}-{v['ci_high']:.4g}"]
+            for k, v in out["parameters"].items()]
+    print(format_table(rows, ["parameter", "value", "approx. 95 % interval"]))
+    print(format_table([[t["key"], f"{t['observed']:.4f}", f"{t['simulated']:.4f}", f"{t['se']:.4f}", f"{t['z']:+.2f}"]
+                        for t in out["targets"]], ["target", "observed", "simulated", "SE", "z"]))
+    print(f"intervals: {out['ci_method']}; they assume the model and do not widen for lack of fit")
+    if out["assumed_se"]:
+        print("targets whose observed value or SE is not reported by their source: " + ", ".join(out["assumed_se"]))
     return 0
 
 
@@ -144,5 +167,9 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
 
     cb = sub.add_parser("calibrate", help="refit the global parameters to the training set")
     cb.add_argument("--out", default=None, help="output file (default: the shipped models/calibration.toml)")
+    cb.add_argument("--check", action="store_true",
+                    help="goodness of fit of the shipped (or --calibration) file, without refitting")
+    cb.add_argument("--calibration", default=None, metavar="FILE", help="with --check: the calibration file")
+    cb.add_argument("--json", action="store_true", help="with --check: machine-readable output")
     cb.add_argument("--quiet", action="store_true", help="no progress bar")
     cb.set_defaults(func=cmd_calibrate)
