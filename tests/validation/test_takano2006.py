@@ -23,7 +23,7 @@ pytestmark = pytest.mark.validation
 # Known disagreements are kept as strict xfails: the test still asserts the published value, is
 # reported as a finding (docs and validation report), and fails loudly if the model changes so
 # that it starts to agree.
-WASHOUT = pytest.mark.xfail(strict=True, reason=(
+WASHOUT = pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
     "finding: SERT occupancy by duloxetine outlasts its plasma level; with the label-type "
     "t1/2 ~12 h and the PET EC50, predicted occupancy falls too fast after the last dose "
     "(an effect-site delay would be needed and has no sourced value)"))
