@@ -54,6 +54,9 @@ SINDRUP_SE = 0.05
 START_W_NE, START_W_5HT = 3.0, 0.5
 #: starting points (ln sigma_p, ln tau_p/week) of the inner fit; the best result is kept
 INNER_STARTS = ((0.0, 0.5), (0.5, 1.0), (1.0, 1.5))
+#: the inner fit's search box: sigma_p 0.05-20 (logit scale), tau_p 0.1-52 weeks (a build-up faster
+#: than a day is instant for weekly means, one slower than a year does not act in a 12-week trial)
+INNER_BOUNDS = ((math.log(0.05), math.log(20.0)), (math.log(0.1), math.log(52.0)))
 MOORE_RATIO, MOORE_SE = 0.95, 0.02
 
 
@@ -258,8 +261,11 @@ def fit_statistics(sc: _Scenarios, cal: Calibration, targets: list[Target]) -> d
             hess[i, j] = hess[j, i] = (f(x0 + h * (eye[i] + eye[j])) - f(x0 + h * (eye[i] - eye[j]))
                                        - f(x0 - h * (eye[i] - eye[j])) + f(x0 - h * (eye[i] + eye[j]))) / (4 * h * h)
     se = None
-    if np.all(np.linalg.eigvalsh(hess) > 0):
-        var = np.diag(2.0 * np.linalg.inv(hess))
+    if np.all(np.isfinite(hess)) and np.all(np.linalg.eigvalsh(hess) > 0):
+        try:
+            var = np.diag(2.0 * np.linalg.inv(hess))
+        except np.linalg.LinAlgError:  # numerically singular: a direction the targets do not fix
+            var = np.full(k, np.nan)
         se = np.sqrt(var) if np.all(var > 0) else None
     df = len(targets) - k
     params = {}
@@ -313,16 +319,13 @@ def calibrate(*, n: int = N_PER_DRUG, seed: int = CALIBRATION_SEED, phys: Physio
     def inner(w_ne: float, w_5ht: float) -> tuple[float, np.ndarray]:
         def f(x):
             cal = Calibration(w_ne=w_ne, w_5ht=w_5ht, sigma_p=math.exp(x[0]), tau_p=math.exp(x[1]))
-            try:
-                return objective(sc, cal, targets)
-            except ValueError:  # a placebo target unreachable with this tau_p
-                return 1e12
+            return objective(sc, cal, targets)
         # several starts: from some, Nelder–Mead slides onto the plateau at tau_p -> 0 (the placebo
-        # response fully expressed from week 1), a spurious minimum ~8 above the real one, and
-        # which start does so flips with perturbations of w in the 8th digit
+        # response fully expressed from week 1), a spurious minimum above the real one, and which
+        # start does so has flipped with perturbations of w in the 8th digit
         best = None
         for x0 in INNER_STARTS:
-            res = minimize(f, x0=np.array(x0), method="Nelder-Mead",
+            res = minimize(f, x0=np.array(x0), method="Nelder-Mead", bounds=INNER_BOUNDS,
                            options={"xatol": 1e-6, "fatol": 1e-9, "maxiter": 2000})
             if best is None or res.fun < best.fun:
                 best = res

@@ -9,13 +9,18 @@ Pain of patient *i* at week *w* (weekly mean of the 0–10 daily ratings)::
 
 - ``Ī_i(w)``: the week's mean restored descending inhibition (0 in the placebo arm) and
   ``T`` the pain transmission of :func:`painsim.dorsal_horn.transmission`;
-- ``P_i(w) = expit(μ + σ_p·z_i) · (1 − e^{−w/τ_p})``: the placebo response (expectation,
-  regression to the mean, natural course), the same distribution in both arms: a patient-level
-  *level* times a *build-up* common to all. σ_p and τ_p (weeks) are calibrated
-  (:mod:`painsim.calibration`); μ is set so that the placebo arm's expected ≥ 50 % responder
-  fraction at :data:`PLACEBO_REFERENCE_WEEKS` equals the condition's published value
-  (``models/physiology.toml`` [placebo], from 8–12-week trials), or so that its responder
-  fraction for the chosen outcome at the end of the trial equals a value the user gives;
+- ``P_i(w) = expit(μ + σ_p·z_i + β(w))``, ``β(w) = ln(1 − e^{−w/τ_p})``: the placebo response
+  (expectation, regression to the mean, natural course), the same distribution in both arms. Each
+  patient's response builds up on the logit scale, by a shift β common to all that rises from
+  ``ln(1 − e^{−1/τ_p})`` in week 1 to 0: every patient's response grows with time, and the
+  patients with the largest responses reach a responder threshold from the first week on — the
+  placebo responders of neuropathic-pain trials appear from week 1 and accrue over the first
+  weeks (Parsons 2015, pooled pregabalin trials: "more uniformly distributed across the 6 weeks"
+  on placebo). σ_p and τ_p (weeks) are calibrated (:mod:`painsim.calibration`); μ is set so that
+  the placebo arm's expected ≥ 50 % responder fraction at :data:`PLACEBO_REFERENCE_WEEKS` equals
+  the condition's published value (``models/physiology.toml`` [placebo], from 8–12-week trials),
+  or so that its responder fraction for the chosen outcome at the end of the trial equals a value
+  the user gives;
 - responders (:data:`OUTCOMES`): a reduction from baseline of ≥ 50 % ("substantial") or
   ≥ 30 % ("moderate", IMMPACT; Dworkin 2008).
 
@@ -43,9 +48,9 @@ __all__ = [
     "expected_placebo_rate",
     "expected_responder_rate",
     "pain",
-    "placebo_expression",
     "placebo_mu",
     "placebo_response",
+    "placebo_shift",
     "responders",
     "trial_placebo_mu",
 ]
@@ -63,24 +68,24 @@ PLACEBO_REFERENCE_WEEKS = 12
 RESPONDER_TOLERANCE = 1e-12
 
 
-def placebo_expression(weeks: float | np.ndarray, tau_p: float) -> float | np.ndarray:
-    """Build-up of the placebo response, ``1 − e^{−w/τ_p}`` (fraction of its full level).
+def placebo_shift(weeks: float | np.ndarray, tau_p: float) -> float | np.ndarray:
+    """Build-up of the placebo response on the logit scale, ``β(w) = ln(1 − e^{−w/τ_p})`` (≤ 0,
+    rising to 0).
 
     Parameters
     ----------
     weeks : float or ndarray
-        Time since the start of the trial, weeks.
+        Time since the start of the trial, weeks (> 0).
     tau_p : float
         Build-up time constant, weeks.
     """
     if np.ndim(weeks) == 0:
-        # libm for a scalar (the placebo location is solved from it), numpy's ufunc for arrays
-        return 1.0 - math.exp(-float(weeks) / tau_p)
-    return 1.0 - np.exp(-np.asarray(weeks, dtype=float) / tau_p)
+        return math.log(-math.expm1(-float(weeks) / tau_p))
+    return np.log(-np.expm1(-np.asarray(weeks, dtype=float) / tau_p))
 
 
 def placebo_response(z: np.ndarray, mu: float, weeks: np.ndarray, cal: Calibration) -> np.ndarray:
-    """``P_i(w) = expit(μ + σ_p·z_i) · (1 − e^{−w/τ_p})``, shape (n, len(weeks)) (fractions).
+    """``P_i(w) = expit(μ + σ_p·z_i + β(w))``, shape (n, len(weeks)) (fractions).
 
     Parameters
     ----------
@@ -93,8 +98,8 @@ def placebo_response(z: np.ndarray, mu: float, weeks: np.ndarray, cal: Calibrati
     cal : Calibration
         Supplies σ_p and τ_p.
     """
-    e = placebo_expression(np.asarray(weeks, dtype=float), cal.tau_p)
-    return expit(mu + cal.sigma_p * np.asarray(z))[:, None] * e[None, :]
+    beta = placebo_shift(np.asarray(weeks, dtype=float), cal.tau_p)
+    return expit(mu + cal.sigma_p * np.asarray(z)[:, None] + beta[None, :])
 
 
 def pain(baseline: np.ndarray, placebo: np.ndarray, sensitivity: np.ndarray,
@@ -133,17 +138,12 @@ def responders(pain_scores: np.ndarray, baseline: np.ndarray, threshold: float) 
 def placebo_mu(target: float, threshold: float, weeks: float, cal: Calibration) -> float:
     """μ such that the expected placebo responder fraction at ``weeks`` equals ``target``.
 
-    ``P(e·expit(μ + σz) ≥ θ) = 1 − Φ((logit(θ/e) − μ)/σ)`` with e the build-up at ``weeks``
+    ``P(expit(μ + σz + β) ≥ θ) = 1 − Φ((logit θ − μ − β)/σ)`` with β the build-up at ``weeks``
     (the inverse of :func:`expected_placebo_rate`).
     """
     if not 0.0 < target < 1.0:
         raise ValueError(f"placebo responder fraction must lie in (0, 1), got {target!r}")
-    e = placebo_expression(weeks, cal.tau_p)
-    q = threshold / e
-    if q >= 1.0:
-        raise ValueError(f"a {threshold:.0%} placebo response cannot be reached by week {weeks:g} "
-                         f"(expression {e:.2f} with tau_p {cal.tau_p:.2f} weeks)")
-    return float(logit(q) - cal.sigma_p * ndtri(1.0 - target))
+    return float(logit(threshold) - placebo_shift(weeks, cal.tau_p) - cal.sigma_p * ndtri(1.0 - target))
 
 
 def trial_placebo_mu(phys: Physiology, cal: Calibration, *, condition: str, outcome: str, weeks: float,
@@ -157,15 +157,15 @@ def trial_placebo_mu(phys: Physiology, cal: Calibration, *, condition: str, outc
 
 def expected_placebo_rate(mu: float, weeks: float, threshold: float, cal: Calibration) -> float:
     """Expected responder fraction of a placebo arm at ``weeks`` (exact over the placebo draw)."""
-    q = threshold / placebo_expression(weeks, cal.tau_p)
-    return 0.0 if q >= 1 else float(1.0 - ndtr((logit(q) - mu) / cal.sigma_p))
+    return float(1.0 - ndtr((logit(threshold) - mu - placebo_shift(weeks, cal.tau_p)) / cal.sigma_p))
 
 
 def expected_responder_rate(inhibition: np.ndarray, sensitivity: np.ndarray, mu: float, weeks: float,
                             threshold: float, cal: Calibration) -> float:
     """Expected responder fraction of patients with known weekly inhibition (exact over the
     placebo draw): patient *i* responds when its placebo response reaches
-    ``1 − (1 − θ)/T_i``, which happens with probability ``1 − Φ((logit(need/e) − μ)/σ_p)``.
+    ``need = 1 − (1 − θ)/T_i``, which happens with probability
+    ``1 − Φ((logit(need) − μ − β)/σ_p)`` (certainly where ``need ≤ 0``: the drug alone suffices).
 
     Parameters
     ----------
@@ -174,14 +174,12 @@ def expected_responder_rate(inhibition: np.ndarray, sensitivity: np.ndarray, mu:
     mu : float
         Placebo location (logit scale).
     weeks : float
-        The week, for the build-up e.
+        The week, for the build-up β.
     threshold : float
         Responder threshold (fraction).
     """
-    e = placebo_expression(weeks, cal.tau_p)
     need = 1.0 - (1.0 - threshold) / transmission(inhibition, sensitivity)  # the placebo response needed
-    q = need / e
     with np.errstate(divide="ignore", invalid="ignore"):
-        zc = (logit(np.clip(q, 1e-300, 1 - 1e-16)) - mu) / cal.sigma_p
-    prob = np.where(need <= 0.0, 1.0, np.where(q >= 1.0, 0.0, 1.0 - ndtr(zc)))
+        zc = (logit(np.clip(need, 1e-300, 1.0)) - mu - placebo_shift(weeks, cal.tau_p)) / cal.sigma_p
+    prob = np.where(need <= 0.0, 1.0, 1.0 - ndtr(zc))
     return float(prob.mean())

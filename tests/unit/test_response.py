@@ -14,9 +14,9 @@ from painsim.response import (
     expected_placebo_rate,
     expected_responder_rate,
     pain,
-    placebo_expression,
     placebo_mu,
     placebo_response,
+    placebo_shift,
     responders,
     trial_placebo_mu,
 )
@@ -25,17 +25,20 @@ CAL = load_calibration()
 PHYS = load_physiology()
 
 
-def test_placebo_response_is_a_level_times_a_build_up():
+def test_placebo_response_builds_up_on_the_logit_scale_from_week_1():
     z = np.linspace(-3, 3, 101)
     weeks = np.arange(1, 13, dtype=float)
     mu = -1.2
     got = placebo_response(z, mu, weeks, CAL)
-    np.testing.assert_allclose(got, expit(mu + CAL.sigma_p * z)[:, None] * (1 - np.exp(-weeks / CAL.tau_p))[None, :],
-                               rtol=1e-14)
+    beta = np.log(1 - np.exp(-weeks / CAL.tau_p))
+    np.testing.assert_allclose(got, expit(mu + CAL.sigma_p * z[:, None] + beta[None, :]), rtol=1e-13)
     assert np.all(np.diff(got, axis=1) > 0) and np.all(got < 1.0)  # builds up, never reaches 1
+    assert np.all(beta < 0) and np.all(np.diff(beta) > 0)
+    # the patients with the largest responses are placebo responders from the first week on
+    assert (got[:, 0] >= 0.5).any() and (got[:, 0] >= 0.5).mean() < (got[:, -1] >= 0.5).mean()
     # the scalar build-up (libm) and the array one (numpy) are the same function
-    assert placebo_expression(3.0, CAL.tau_p) == pytest.approx(float(placebo_expression(np.array([3.0]), CAL.tau_p)[0]),
-                                                               rel=1e-15)
+    assert placebo_shift(3.0, CAL.tau_p) == pytest.approx(float(placebo_shift(np.array([3.0]), CAL.tau_p)[0]),
+                                                          rel=1e-14)
 
 
 def test_pain_and_responders_follow_the_definitions():
@@ -85,7 +88,7 @@ def test_trial_placebo_mu_uses_the_condition_rate_at_the_reference_week_or_the_u
         PHYS["placebo.phn"], OUTCOMES["50pct"], PLACEBO_REFERENCE_WEEKS, CAL)
     assert trial_placebo_mu(PHYS, CAL, condition="phn", outcome="30pct", weeks=6, placebo_response=0.35) == \
         placebo_mu(0.35, OUTCOMES["30pct"], 6, CAL)
-    with pytest.raises(ValueError, match="cannot be reached"):
-        placebo_mu(0.2, 0.5, 0.01, CAL)
+    # any rate is reachable at any week: the build-up shifts the logit, it does not cap the response
+    assert expected_placebo_rate(placebo_mu(0.2, 0.5, 0.5, CAL), 0.5, 0.5, CAL) == pytest.approx(0.2, rel=1e-10)
     with pytest.raises(ValueError, match="must lie in"):
         placebo_mu(1.2, 0.5, 12, CAL)

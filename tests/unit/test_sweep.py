@@ -151,8 +151,8 @@ doses = [75]
     ("[experiment]\nweeks = 4\n[drugs.duloxetine]\ndoses = [60, 60]\n", "repeat"),
     ("[experiment]\nweeks = 4\n[drugs.duloxetine]\ndoses = [6000]\n", "10x the label maximum"),
     ("[experiment]\nweeks = 4\n[idealised]\n[parameters]\n\"occupancy.net\" = [0.5, 1.2]\n", "[0, 1)"),
-    ("[experiment]\nweeks = 2\nplacebo_response = 0.3\n[drugs.duloxetine]\ndoses = [60]\n",
-     "cannot be reached by week 2"),
+    ("[experiment]\nweeks = 2\nplacebo_response = 1.3\n[drugs.duloxetine]\ndoses = [60]\n",
+     "must lie strictly between 0 and 1"),
     ("[experiment]\nweeks = 4\n", "exactly one of [drugs]"),
     ("[experiment\nweeks = 4\n", "not valid TOML"),
 ])
@@ -278,13 +278,14 @@ def test_per_drug_dose_lists_and_status(tmp_path):
     assert int(st.sel(drug="duloxetine", dose=1, trial=0)) == 3  # not applicable
     assert np.isnan(ds.p_drug.sel(drug="duloxetine", dose=1)).all()
     assert (st.sel(drug="venlafaxine") == 0).all()
-    # an infeasible placebo model at one point: status 2, the other points computed
-    exp = _exp(tmp_path, TINY.replace('"calibration.w_ne" = [8.0, 11.0]', '"calibration.tau_p" = [3.7, 60.0]'),
-               "tau.toml")
+    # an infeasible placebo model at one point (a placebo responder rate of 1): status 2, the
+    # other points computed
+    exp = _exp(tmp_path, TINY.replace('"calibration.w_ne" = [8.0, 11.0]', '"physiology.placebo.dpn" = [0.25, 1.0]'),
+               "placebo.toml")
     ds = run_sweep(exp)
-    assert (ds.status.sel({"calibration.tau_p": 60.0}) == 2).all()
-    assert (ds.status.sel({"calibration.tau_p": 3.7}) == 0).all()
-    assert np.isnan(ds.p_drug.sel({"calibration.tau_p": 60.0})).all()
+    assert (ds.status.sel({"physiology.placebo.dpn": 1.0}) == 2).all()
+    assert (ds.status.sel({"physiology.placebo.dpn": 0.25}) == 0).all()
+    assert np.isnan(ds.p_drug.sel({"physiology.placebo.dpn": 1.0})).all()
 
 
 def test_keep_patients_and_netcdf(tmp_path):
