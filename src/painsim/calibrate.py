@@ -260,13 +260,17 @@ def fit_statistics(sc: _Scenarios, cal: Calibration, targets: list[Target]) -> d
         for j in range(i):
             hess[i, j] = hess[j, i] = (f(x0 + h * (eye[i] + eye[j])) - f(x0 + h * (eye[i] - eye[j]))
                                        - f(x0 - h * (eye[i] - eye[j])) + f(x0 - h * (eye[i] + eye[j]))) / (4 * h * h)
-    se = None
+    se = cov = None
     if np.all(np.isfinite(hess)) and np.all(np.linalg.eigvalsh(hess) > 0):
         try:
-            var = np.diag(2.0 * np.linalg.inv(hess))
+            cov = 2.0 * np.linalg.inv(hess)
+            cov = 0.5 * (cov + cov.T)  # exactly symmetric, as the file's reader requires
         except np.linalg.LinAlgError:  # numerically singular: a direction the targets do not fix
-            var = np.full(k, np.nan)
-        se = np.sqrt(var) if np.all(var > 0) else None
+            cov = None
+        if cov is not None and np.all(np.diag(cov) > 0):
+            se = np.sqrt(np.diag(cov))
+        else:
+            cov = None
     df = len(targets) - k
     params = {}
     for i, name in enumerate(names):
@@ -277,7 +281,8 @@ def fit_statistics(sc: _Scenarios, cal: Calibration, targets: list[Target]) -> d
     return {"objective": f0, "n_targets": len(targets), "n_parameters": k, "df": df,
             "p_value": float(chi2.sf(f0, df)) if df > 0 else None,
             "ci_method": "Hessian of the objective in ln(parameter) (central differences), 95 % Wald interval",
-            "parameters": params}
+            "parameters": params,
+            "ln_covariance": None if cov is None else cov.tolist()}
 
 
 def check_calibration(path: str | os.PathLike | None = None, *, phys: Physiology | None = None) -> dict:
@@ -368,6 +373,10 @@ def calibrate(*, n: int = N_PER_DRUG, seed: int = CALIBRATION_SEED, phys: Physio
         "df": stats["df"],
         "p_value": float(f"{stats['p_value']:.4g}"),
         "ci_method": stats["ci_method"],
+        # the approximate covariance of ln(w_ne, w_5ht, sigma_p, tau_p), 2 H^-1: the model-uncertainty
+        # ensembles (painsim.uncertainty) draw calibrations from it
+        **({"ln_covariance": [[float(f"{v:.6g}") for v in row] for row in stats["ln_covariance"]]}
+           if stats["ln_covariance"] is not None else {}),
         "data_keys": sorted({t.key.split(":")[0] for t in targets}),
         "parameters": {
             name: {"value": float(f"{getattr(cal, name):.8g}"), **ci(name), "unit": PARAMETERS[name][0],

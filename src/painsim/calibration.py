@@ -36,7 +36,8 @@ _RERUN = "rerun `painsim calibrate`"
 _RECORD = {"generated_by": "string", "painsim_version": "string", "date": "string", "objective": "string",
            "objective_value": "number", "seed": "integer", "n_per_drug": "integer",
            "outer_evaluations": "integer", "n_targets": "integer", "n_parameters": "integer", "df": "integer",
-           "p_value": "number", "ci_method": "string", "data_keys": "strings", "targets": "tables"}
+           "p_value": "number", "ci_method": "string", "ln_covariance": "list", "data_keys": "strings",
+           "targets": "tables"}
 _TARGET = {"key": "string", "what": "string", "observed": "number", "simulated": "number", "se": "number",
            "z": "number"}
 
@@ -50,6 +51,9 @@ class Calibration:
     sigma_p: float
     tau_p: float
     path: str = ""
+    #: approximate covariance of the fitted ln(w_ne, w_5ht, sigma_p, tau_p) (rows in the order of
+    #: :data:`PARAMETERS`), from the fit's Hessian; None where the file has none
+    ln_covariance: tuple[tuple[float, ...], ...] | None = None
 
     def with_values(self, **kw: float) -> Calibration:
         """A copy with some parameters replaced (nothing is mutated)."""
@@ -76,7 +80,17 @@ def parse_calibration(path: str | Path) -> Calibration:
     missing = sorted(set(PARAMETERS) - set(params))
     if missing:
         raise ctx.fail("parameters", f"missing {missing[0]!r}; {_RERUN}")
-    return Calibration(**{name: _parameter(ctx, name, params[name]) for name in PARAMETERS}, path=str(path))
+    cov = doc.get("ln_covariance")
+    if cov is not None:
+        k = len(PARAMETERS)
+        ok = (len(cov) == k and all(isinstance(r, list) and len(r) == k for r in cov)
+              and all(isinstance(v, int | float) and not isinstance(v, bool) for r in cov for v in r))
+        if not ok or any(cov[i][i] <= 0 or cov[i][j] != cov[j][i] for i in range(k) for j in range(k)):
+            raise ctx.fail("ln_covariance", f"expected a symmetric {k}x{k} matrix of numbers with a positive "
+                                            f"diagonal; {_RERUN}")
+        cov = tuple(tuple(float(v) for v in r) for r in cov)
+    return Calibration(**{name: _parameter(ctx, name, params[name]) for name in PARAMETERS}, path=str(path),
+                       ln_covariance=cov)
 
 
 def _parameter(ctx: ModelFile, name: str, raw: Any) -> float:

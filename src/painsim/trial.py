@@ -34,6 +34,7 @@ from painsim.regimen import Regimen
 from painsim.response import CONDITIONS, OUTCOMES, pain, placebo_response, responders, trial_placebo_mu
 from painsim.simulate import run_fast
 from painsim.synapse import P_CROSS
+from painsim.uncertainty import ModelInterval, draw_parameters, interval_from_draws
 
 __all__ = [
     "DESIGNS",
@@ -42,6 +43,7 @@ __all__ = [
     "TrialResult",
     "arms_from_courses",
     "drug_courses",
+    "ensemble_rates",
     "newcombe_interval",
     "nnt_with_ci",
     "run_trial",
@@ -124,9 +126,20 @@ class TrialResult:
     pain_drug: np.ndarray = field(repr=False)
     pain_placebo: np.ndarray = field(repr=False)
     courses: Courses | None = field(default=None, repr=False)
+    #: the model-uncertainty interval (``run_trial(..., model_draws=N)``), None without one
+    model: ModelInterval | None = None
 
     def to_dict(self) -> dict:
-        """The stable JSON interface (DESIGN §3) plus a few extra fields."""
+        """The stable JSON interface (DESIGN §3) plus a few extra fields.
+
+        ``nnt_ci_low``/``nnt_ci_high`` are the sampling-only (Newcombe) interval; with a
+        model-uncertainty ensemble, ``nnt_model_ci_low``/``nnt_model_ci_high`` add the uncertainty of
+        the derived EC50s and of the calibration (:mod:`painsim.uncertainty`)."""
+        extra = {}
+        if self.model is not None:
+            extra = {"nnt_model_ci_low": self.model.nnt_low, "nnt_model_ci_high": self.model.nnt_high,
+                     "rd_model_only": list(self.model.rd_model), "rd_model_and_sampling": list(self.model.rd_total),
+                     "model_draws": self.model.n_draws}
         return {
             "drug": self.drug, "dose_mg_per_day": self.dose_mg_per_day, "weeks": self.weeks,
             "n_per_arm": self.n_per_arm, "outcome": self.outcome, "p_drug": self.p_drug,
@@ -135,6 +148,7 @@ class TrialResult:
             "placebo_target": self.placebo_target, "seed": self.seed,
             "responders_by_week": {"drug": [round(float(x), 6) for x in self.responders_drug],
                                    "placebo": [round(float(x), 6) for x in self.responders_placebo]},
+            "nnt_ci_method": "Newcombe hybrid score (sampling only)", **extra,
         }
 
 
@@ -243,12 +257,38 @@ def simulate_arms(drug: DrugSpec, mg_per_day: float, weeks: int, *, n_per_arm: i
     return arms_from_courses(drug_pop, pl_pop, courses, mu, cal)
 
 
+def ensemble_rates(drug: DrugSpec, mg_per_day: float, weeks: int, n_draws: int, *, n_per_arm: int,
+                   seed: int = 1, outcome: str = "50pct", condition: str = "dpn",
+                   placebo_response: float | None = None, design: str = "parallel",
+                   titration: tuple[tuple[float, float], ...] = (), p_miss: float = 0.0,
+                   phys: Physiology | None = None, cal: Calibration | None = None, variability: bool = True,
+                   progress: Callable[[int], None] | None = None, engine: str = "kernel"
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """The last week's responder fractions (drug, placebo) of the same trial under each of the first
+    ``n_draws`` parameter draws of :func:`painsim.uncertainty.draw_parameters` (same patients, same
+    seed: the spread is model uncertainty). Arguments as :func:`run_trial`."""
+    phys = load_physiology() if phys is None else phys
+    cal = load_calibration() if cal is None else cal
+    rates = []
+    for draw in draw_parameters(drug, cal, n_draws, seed=seed):
+        mu = trial_placebo_mu(phys, draw.cal, condition=condition, outcome=outcome, weeks=weeks,
+                              placebo_response=placebo_response)
+        arms = simulate_arms(draw.drug, mg_per_day, weeks, n_per_arm=n_per_arm, seed=seed, mu=mu, phys=phys,
+                             cal=draw.cal, design=design, titration=titration, p_miss=p_miss,
+                             variability=variability, progress=progress, engine=engine)
+        d, p = arms.responders(outcome)
+        rates.append((d[:, -1].mean(), p[:, -1].mean()))
+    p_drug, p_placebo = np.array(rates, dtype=float).reshape(-1, 2).T
+    return p_drug, p_placebo
+
+
 def run_trial(drug: DrugSpec, mg_per_day: float, weeks: int, *, n_per_arm: int = 500, seed: int = 1,
               outcome: str = "50pct", condition: str = "dpn", placebo_response: float | None = None,
               design: str = "parallel", titration: tuple[tuple[float, float], ...] = (),
               p_miss: float = 0.0, phys: Physiology | None = None, cal: Calibration | None = None,
               variability: bool = True, keep_courses: bool = False,
-              progress: Callable[[int], None] | None = None, engine: str = "kernel") -> TrialResult:
+              progress: Callable[[int], None] | None = None, engine: str = "kernel",
+              model_draws: int = 0) -> TrialResult:
     """Run one virtual placebo-controlled trial.
 
     Parameters
@@ -277,7 +317,13 @@ def run_trial(drug: DrugSpec, mg_per_day: float, weeks: int, *, n_per_arm: int =
     engine : {"kernel", "fast"}
         How the drug arm is simulated (:func:`drug_courses`): the fused population kernel
         (default) or the one-patient-per-thread fast path.
+    model_draws : int
+        With N ≥ 2, also an NNT interval that includes model uncertainty: the same trial for N
+        draws of the uncertain parameters (:mod:`painsim.uncertainty`), in ``result.model``.
+        Each draw is a trial of ``n_per_arm`` patients per arm (``progress`` counts them too).
     """
+    if model_draws and (isinstance(model_draws, bool) or int(model_draws) != model_draws or model_draws < 2):
+        raise ValueError(f"model_draws must be 0 or a whole number of at least 2, got {model_draws!r}")
     if outcome not in OUTCOMES:
         raise ValueError(f"outcome must be one of {', '.join(OUTCOMES)}, got {outcome!r}")
     if condition not in CONDITIONS:
@@ -300,10 +346,17 @@ def run_trial(drug: DrugSpec, mg_per_day: float, weeks: int, *, n_per_arm: int =
     resp_d, resp_p = arms.responders(outcome)
     k1, k2 = int(resp_d[:, -1].sum()), int(resp_p[:, -1].sum())
     nnt, lo, hi = nnt_with_ci(k1, n_per_arm, k2, n_per_arm)
+    model = None
+    if model_draws:
+        p_d, p_p = ensemble_rates(drug, mg_per_day, weeks, int(model_draws), n_per_arm=n_per_arm, seed=seed,
+                                  outcome=outcome, condition=condition, placebo_response=placebo_response,
+                                  design=design, titration=titration, p_miss=p_miss, phys=phys, cal=cal,
+                                  variability=variability, progress=progress, engine=engine)
+        model = interval_from_draws(p_d, p_p, n_per_arm, seed=seed)
     return TrialResult(drug=drug.name, dose_mg_per_day=float(mg_per_day), weeks=weeks,
                        n_per_arm=n_per_arm, outcome=outcome, design=design, condition=condition,
                        p_drug=k1 / n_per_arm, p_placebo=k2 / n_per_arm, nnt=nnt, nnt_ci_low=lo,
                        nnt_ci_high=hi, placebo_target=float(target), seed=seed,
                        responders_drug=resp_d.mean(axis=0), responders_placebo=resp_p.mean(axis=0),
                        pain_drug=arms.pain_drug, pain_placebo=arms.pain_placebo,
-                       courses=arms.courses if keep_courses else None)
+                       courses=arms.courses if keep_courses else None, model=model)

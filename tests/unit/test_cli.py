@@ -98,6 +98,15 @@ def test_trial_json_interface():
         assert key in out
     assert out["n_per_arm"] == 300 and out["weeks"] == 12 and out["outcome"] == "50pct"
     assert 0 <= out["p_placebo"] <= 1 and 0 <= out["p_drug"] <= 1
+    # the sampling-only interval is named as such; by default a 50-draw model-uncertainty interval
+    assert out["nnt_ci_method"].endswith("(sampling only)") and out["model_draws"] == 50
+    assert out["nnt_model_ci_low"] <= out["nnt"] <= out["nnt_model_ci_high"]
+    lo, hi = out["rd_model_and_sampling"]
+    assert lo <= out["p_drug"] - out["p_placebo"] <= hi
+    r = run("trial", "--drug", "duloxetine", "--dose", "60", "--weeks", "4", "--patients", "50", "--json",
+            "--model-draws", "0")
+    assert r.returncode == 0, r.stderr
+    assert "model_draws" not in json.loads(r.stdout)
 
 
 def test_trial_text_and_options():
@@ -117,6 +126,8 @@ def test_trial_text_and_options():
         (("trial", "--drug", "duloxetine", "--dose", "60", "--weeks", "4", "--outcome", "90pct"), "invalid choice"),
         (("trial", "--drug", "duloxetine", "--dose", "60", "--weeks", "4", "--condition", "gout"), "invalid choice"),
         (("trial", "--drug", "duloxetine", "--dose", "9000", "--weeks", "4"), "absurd"),
+        (("trial", "--drug", "duloxetine", "--dose", "60", "--weeks", "4", "--model-draws", "1"), "--model-draws"),
+        (("trial", "--drug", "duloxetine", "--dose", "60", "--weeks", "4", "--model-draws", "-1"), "--model-draws"),
     ],
 )
 def test_trial_bad_input_exits_2(args, needle):
@@ -130,8 +141,11 @@ def test_validate_prints_table_with_training_rows(tmp_path):
     assert r.returncode == 0, r.stderr
     assert "lunn2014_dlx60_dpn_50" in r.stdout and "train" in r.stdout and "not simulated" in r.stdout
     assert "inside" in r.stdout
+    # the default 20 parameter draws: intervals with model uncertainty, and the NRIs as predictions
+    assert "NNT with model unc." in r.stdout and "predictions" in r.stdout and "reboxetine" in r.stdout
+    assert r.stdout.rstrip().splitlines()[-1].startswith("'train' rows were used for calibration.")
     text = (tmp_path / "v.csv").read_text()
-    assert text.startswith("key,") and text.count("\n") >= 50
+    assert text.startswith("key,") and text.count("\n") >= 50 and "model_verdict" in text.splitlines()[0]
 
 
 def test_calibrate_check_json_interface():

@@ -26,7 +26,7 @@ FOUNDATION = ["painsim._version", "painsim.units", "painsim.sourced", "painsim.m
 #: the causal chain, in order
 STAGES = ["painsim.regimen", "painsim.pk", "painsim.steady_state", "painsim.occupancy", "painsim.synapse",
           "painsim.dorsal_horn", "painsim.population", "painsim.response"]
-SUPPORT = ["painsim.reported", "painsim.occupancy_fit", "painsim.testing"]
+SUPPORT = ["painsim.reported", "painsim.occupancy_fit", "painsim.uncertainty", "painsim.testing"]
 ENGINES = ["painsim.chain", "painsim.simulate", "painsim.reference", "painsim.kernels", "painsim.trial"]
 APPLICATIONS = ["painsim.calibrate", "painsim.validate", "painsim.sweep", "painsim.sensitivity",
                 "painsim.figures", "painsim.experiments", "painsim.report", "painsim.cli"]

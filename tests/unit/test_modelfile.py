@@ -72,6 +72,8 @@ KINDS = [
          "parameters.tau_p.unit",
          "expected 'week', got 'day'"),
         (r"(?m)^seed = 2026$", 'seed = "2026"', "seed", "expected a whole number"),
+        (r"(?m)^ln_covariance = \[\[[-0-9.e]+,", "ln_covariance = [[-1.0,", "ln_covariance",
+         "symmetric 4x4 matrix"),
     )),
     Kind("occupancy fit", "occupancy_fit.toml", OCCUPANCY_FIT_DIALECT, lambda p: load_occupancy_fit.__wrapped__(p), (
         (r"(?m)^value = ([0-9.]+)$", r'value = "\1"', "ec50[0].value", "expected a number"),

@@ -33,3 +33,37 @@ def test_counts_and_csv_cover_every_row(rows):
     assert all(r.verdict in ("inside", "outside") for r in with_ci)
     text = rows_csv(rows)
     assert text.count("\n") == len(rows) + 1 and text.startswith("key,what,training")
+
+
+def test_model_intervals_and_their_verdicts():
+    keys = ["lunn2009_dlx_dpn_30", "sindrup2005_snri_pnp", "arakawa2015_placebo_dpn_50"]
+    rows = validate(n_per_arm=300, seed=3, keys=keys, model_draws=6)
+    by = {r.key: r for r in rows}
+    for key in keys[:2]:
+        r = by[key]
+        assert r.model is not None and r.model.n_draws == 6
+        lo, hi = r.model.rd_total
+        # the reported NNT interval as a risk-difference interval, compared by hand
+        rep_lo, rep_hi = 1 / r.reported_ci[1], 1 / r.reported_ci[0]
+        assert r.model_verdict == ("overlaps" if lo <= rep_hi and hi >= rep_lo else "disjoint")
+        d = r.as_dict()
+        assert d["sim_rd_model_low"] == lo and d["model_verdict"] == r.model_verdict
+    # a placebo-only row has no drug arm to put an interval on
+    assert by[keys[2]].model is None and by[keys[2]].model_verdict == ""
+    # without draws: no interval, and the point verdicts are those of the same call with draws
+    plain = {r.key: r for r in validate(n_per_arm=300, seed=3, keys=keys)}
+    assert all(plain[k].model is None and plain[k].verdict == by[k].verdict for k in keys)
+
+
+def test_predictions_cover_the_nris_with_model_intervals():
+    from painsim.library import drug_names, load_drug
+    from painsim.validate import PREDICTED_CLASSES, predictions
+
+    preds = predictions(n_per_arm=200, seed=2, model_draws=4, weeks=4)
+    nris = sorted(n for n in drug_names() if load_drug(n).drug_class in PREDICTED_CLASSES)
+    assert sorted(p.drug for p in preds) == nris and nris
+    for p in preds:
+        lo, hi = p.model.rd_total
+        assert lo <= p.p_drug - p.p_placebo <= hi and p.model.n_draws == 4
+    with pytest.raises(ValueError, match="model_draws"):
+        predictions(model_draws=0)

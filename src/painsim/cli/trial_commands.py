@@ -26,16 +26,20 @@ def cmd_trial(args: argparse.Namespace) -> int:
     p_miss = 0.0 if args.missed_doses is None else float(args.missed_doses)
     if not 0.0 <= p_miss < 1.0:
         raise UserError(f"--missed-doses must lie in [0, 1), got {args.missed_doses!r}")
+    draws = parse_int(args.model_draws, "--model-draws", minimum=0, maximum=10_000)
+    if draws == 1:
+        raise UserError("--model-draws must be 0 (no model-uncertainty interval) or at least 2, got 1")
     from painsim.progress import Progress
 
     quiet = args.quiet or args.json
     try:
         # progress bar (stderr, terminals only): drug-arm patients done, patients/s, ETA
-        with Progress(n, f"trial {drug.name} {dose:g} mg/day, {weeks} weeks", enabled=not quiet,
+        # the trial itself, then one trial of n per arm for each model-uncertainty draw
+        with Progress(n * (1 + draws), f"trial {drug.name} {dose:g} mg/day, {weeks} weeks", enabled=not quiet,
                       unit="patients") as bar:
             res = run_trial(drug, dose, weeks, n_per_arm=n, seed=seed, outcome=args.outcome,
                             condition=args.condition, placebo_response=p_pl, design=args.design, p_miss=p_miss,
-                            progress=bar.update)
+                            progress=bar.update, model_draws=draws)
     except ValueError as exc:
         raise UserError(str(exc)) from None
     if args.json:
@@ -47,26 +51,38 @@ def cmd_trial(args: argparse.Namespace) -> int:
             return "not estimable (drug not better than placebo)"
         ci = ("95 % CI not estimable (interval of the difference includes 0)" if res.nnt_ci_low is None
               else f"95 % CI {res.nnt_ci_low:.1f}-{res.nnt_ci_high:.1f}")
-        return f"{res.nnt:.1f} ({ci})"
+        return f"{res.nnt:.1f} ({ci}, sampling only)"
+
+    def model_text() -> str:
+        m = res.model
+        if m.nnt_low is None:
+            return (f"not estimable (risk difference {m.rd_total[0]:+.1%} to {m.rd_total[1]:+.1%} includes 0)")
+        return f"{m.nnt_low:.1f}-{m.nnt_high:.1f}"
 
     label = {"50pct": ">= 50 %", "30pct": ">= 30 %"}[res.outcome]
     print(f"{drug.display_name} {dose:g} mg/day vs placebo, {weeks} weeks, {res.design}, "
           f"{res.condition}, {n} per arm, seed {seed}")
     print(f"responders ({label} pain reduction): drug {res.p_drug:.1%}, placebo {res.p_placebo:.1%}")
     print(f"NNT {nnt_text()}")
+    if res.model is not None:
+        print(f"NNT 95 % interval with model uncertainty ({res.model.n_draws} parameter draws: derived EC50s, "
+              f"calibration): {model_text()}")
     return 0
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
     """``painsim validate``: every reported outcome next to the simulated one, with a verdict."""
-    from painsim.validate import counts_line, rows_csv, validate
+    from painsim.validate import counts_line, predictions, rows_csv, validate
 
     n = parse_int(args.patients, "--patients", maximum=1_000_000)
     seed = parse_int(args.seed, "--seed", minimum=0)
+    draws = parse_int(args.model_draws, "--model-draws", minimum=0, maximum=10_000)
+    if draws == 1:
+        raise UserError("--model-draws must be 0 (no model-uncertainty intervals) or at least 2, got 1")
     if args.csv and not Path(args.csv).resolve().parent.is_dir():  # before the simulation, not after it
         raise UserError(f"--csv {args.csv}: the folder {Path(args.csv).resolve().parent} does not exist; "
                         "create it or choose another")
-    rows = validate(n_per_arm=n, seed=seed, quiet=args.quiet)
+    rows = validate(n_per_arm=n, seed=seed, quiet=args.quiet or args.json, model_draws=draws)
     if args.csv:
         atomic_write(Path(args.csv), rows_csv(rows))
     if args.json:
@@ -80,12 +96,31 @@ def cmd_validate(args: argparse.Namespace) -> int:
             return f"{nnt:.1f}"
         return f"{nnt:.1f} ({ci[0]:.1f}-{ci[1]:.1f})"
 
+    def model_cell(m) -> str:
+        if m is None:
+            return ""
+        if m.nnt_low is None:
+            return f"RD {m.rd_total[0]:+.2f} to {m.rd_total[1]:+.2f}"
+        return f"{m.nnt_low:.1f}-{m.nnt_high:.1f}"
+
     table = [[r.key, "train" if r.training else "", nnt_cell(r.reported_nnt, r.reported_ci),
               nnt_cell(r.sim_nnt, r.sim_ci) if r.simulated else "",
               "" if r.sim_p_drug is None else f"{r.sim_p_drug:.0%}",
-              "" if r.sim_p_placebo is None else f"{r.sim_p_placebo:.0%}", r.verdict] for r in rows]
+              "" if r.sim_p_placebo is None else f"{r.sim_p_placebo:.0%}", r.verdict]
+             + ([model_cell(r.model), r.model_verdict] if draws else []) for r in rows]
     print(format_table(table, ["reported outcome", "set", "reported NNT (95% CI)", "simulated NNT (95% CI)",
-                               "p drug", "p placebo", "verdict"]))
+                               "p drug", "p placebo", "verdict"]
+                       + (["NNT with model unc.", "intervals"] if draws else [])))
+    if draws:
+        overlap = [r for r in rows if r.model_verdict and not r.training]
+        print(f"\nsimulated NNT (95% CI): sampling only. NNT with model unc.: {draws} parameter draws (derived "
+              f"EC50s, calibration) with sampling; 'intervals': does it overlap the reported interval "
+              f"(validation rows: {sum(r.model_verdict == 'overlaps' for r in overlap)} of {len(overlap)})")
+        preds = predictions(n_per_arm=n, seed=seed, model_draws=draws)
+        print("\npredictions (no reported outcome in the model's conditions): 12-week DPN trial, >= 50 % responders")
+        print(format_table([[p.drug, p.drug_class, f"{p.dose_mg_per_day:g}", nnt_cell(p.nnt, p.nnt_ci),
+                             model_cell(p.model)] for p in preds],
+                           ["drug", "class", "mg/day", "simulated NNT (95% CI)", "NNT with model unc."]))
     print(f"\n'train' rows were used for calibration. {counts_line(rows)}")
     return 0
 
@@ -153,6 +188,8 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
                    help="neuropathic condition (sets the placebo response; default dpn)")
     t.add_argument("--design", default="parallel", choices=["parallel", "crossover"])
     t.add_argument("--missed-doses", default=None, metavar="P", help="probability a dose is missed")
+    t.add_argument("--model-draws", default="50", metavar="N",
+                   help="parameter draws for the NNT interval with model uncertainty (default 50; 0: none)")
     t.add_argument("--json", action="store_true", help="machine-readable output")
     t.add_argument("--quiet", action="store_true", help="no progress output")
     t.set_defaults(func=cmd_trial)
@@ -161,6 +198,8 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     v.add_argument("--patients", default="2000", metavar="N", help="patients per arm (default 2000)")
     v.add_argument("--seed", default="7", metavar="S")
     v.add_argument("--csv", default=None, metavar="FILE", help="also write the table as CSV")
+    v.add_argument("--model-draws", default="20", metavar="N",
+                   help="parameter draws for the intervals with model uncertainty (default 20; 0: none)")
     v.add_argument("--json", action="store_true", help="machine-readable output")
     v.add_argument("--quiet", action="store_true", help="no progress bar")
     v.set_defaults(func=cmd_validate)
