@@ -11,6 +11,7 @@ date and the painsim version. Its dialect is ``painsim-calibration/1``, read thr
 from __future__ import annotations
 
 import dataclasses
+import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -107,13 +108,25 @@ def _parameter(ctx: ModelFile, name: str, raw: Any) -> float:
     return float(value)
 
 
-@lru_cache(maxsize=2)
+#: environment variable naming the calibration file used where none is given (the command line's
+#: ``--calibration FILE`` sets it, so every part of a run - figures, claim experiments, Dask workers
+#: started by the run - reads the same file)
+ENV_VAR = "PAINSIM_CALIBRATION"
+
+
 def load_calibration(path: str | None = None) -> Calibration:
-    """Read the calibrated parameters (default: the shipped ``models/calibration.toml``).
+    """Read the calibrated parameters: ``path``, else the file named by ``$PAINSIM_CALIBRATION``,
+    else the shipped ``models/calibration.toml``.
 
     Raises
     ------
     ModelFileError
         If the file is missing or breaks the dialect ``painsim-calibration/1``.
     """
-    return parse_calibration(Path(path) if path else models_dir() / "calibration.toml")
+    chosen = path or os.environ.get(ENV_VAR) or str(models_dir() / "calibration.toml")
+    return _load(str(Path(chosen).resolve()))
+
+
+@lru_cache(maxsize=4)
+def _load(path: str) -> Calibration:
+    return parse_calibration(Path(path))

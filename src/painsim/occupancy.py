@@ -176,6 +176,13 @@ def load_occupancy_fit(path: str | None = None) -> dict:
     return doc
 
 
+def _shipped(drug: DrugSpec) -> bool:
+    """Whether the drug was read from the shipped library (or built in code, without a path)."""
+    if not drug.path:
+        return True
+    return Path(drug.path).resolve().parent == (models_dir() / "drugs").resolve()
+
+
 def _fitted_ec50(drug: str, moiety: str, target: str, fit: dict) -> float | None:
     for row in fit.get("ec50", []):
         if row["drug"] == drug and row["moiety"] == moiety and row["target"] == target:
@@ -213,6 +220,12 @@ def occupancy_params(drug: DrugSpec, target: str, *, fit: dict | None = None,
             ec50.append(spec.ec50.value)
             continue
         override = drug.overrides.get(f"{m.name}.occupancy.{target}.ec50")
+        if override is None and not _shipped(drug):
+            # the shipped fit is keyed by drug name: an edited copy's Ki, fu or PK would be ignored
+            raise ModelFileError(
+                f"{drug.path}: {m.name}.occupancy.{target}: a drug file outside the shipped library needs its "
+                f"own {spec.method} EC50; use painsim.occupancy_fit.with_own_ec50s(drug) (the command line "
+                "does this for --drug FILE)")
         value = override if override is not None else _fitted_ec50(drug.name, m.name, target, fit)
         if value is None:
             if strict:

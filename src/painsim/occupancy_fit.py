@@ -37,7 +37,7 @@ from painsim.library import TARGETS, Anchor, DrugSpec, load_library, models_dir
 from painsim.occupancy import FIT_DIALECT, occupancy
 from painsim.units import mass_conc_to_molar, molar_to_mass_conc
 
-__all__ = ["DIALECT", "dumps", "fit_occupancy", "write_occupancy_fit"]
+__all__ = ["DIALECT", "dumps", "fit_occupancy", "with_own_ec50s", "write_occupancy_fit"]
 
 DIALECT = FIT_DIALECT
 
@@ -87,6 +87,55 @@ def _solve_anchor(drug: DrugSpec, j: int, target: str, ec50: np.ndarray, hill: n
              "fitted": round(_model_occ(c, a.at, emax, e, hill), 6)}
             for c, a in zip(concs, spec.anchors, strict=True)]
     return best, rows
+
+
+def with_own_ec50s(drug: DrugSpec, fit: dict | None = None) -> DrugSpec:
+    """A drug from a user's own file with its derived and anchored EC50s computed from that file.
+
+    The shipped fit (``models/occupancy_fit.toml``) holds the EC50s of the shipped drug files, keyed
+    by drug name: a user's edited copy (another Ki, fu or PK) needs its own. The in-vivo/in-vitro
+    rule ``s`` is the shipped one (a user's file does not refit the rule); steps 3 and 4 of the
+    procedure above are applied to this drug alone: every ``derived_ki`` EC50 is ``s·Ki/fu``, then
+    every ``pet_dose_anchor`` EC50 is solved against this file's PK with the other moieties' EC50s
+    fixed. The values are returned as overrides (:meth:`DrugSpec.with_value`).
+
+    Parameters
+    ----------
+    drug : DrugSpec
+    fit : dict, optional
+        The occupancy fit whose rule is used (default: the shipped one).
+    """
+    from painsim.occupancy import load_occupancy_fit
+
+    fit = load_occupancy_fit() if fit is None else fit
+    s = float(fit["scaling"]["s"])
+    out = drug
+    for target in TARGETS:
+        for m in drug.moieties:
+            spec = m.occupancy[target]
+            if spec.method == "derived_ki":
+                value = molar_to_mass_conc(s * m.affinity[f"ki_{target}"].value / m.fu.value,
+                                           m.molecular_weight.value)
+                out = out.with_value(f"{m.name}.occupancy.{target}.ec50", value)
+        for j, m in enumerate(drug.moieties):
+            spec = m.occupancy[target]
+            if spec.method != "pet_dose_anchor":
+                continue
+            e, h, emax = [], [], None
+            for k, other in enumerate(drug.moieties):
+                o = other.occupancy[target]
+                h.append(o.hill.value if o.hill is not None else 1.0)
+                if emax is None and o.emax is not None:
+                    emax = o.emax.value
+                if k == j or o.method in ("none", "pet_dose_anchor"):
+                    e.append(o.ec50.value if o.method == "pet" else math.inf)
+                elif o.method == "pet":
+                    e.append(o.ec50.value)
+                else:
+                    e.append(out.overrides[f"{other.name}.occupancy.{target}.ec50"])
+            value, _ = _solve_anchor(out, j, target, np.array(e), np.array(h), 0.0 if emax is None else emax)
+            out = out.with_value(f"{m.name}.occupancy.{target}.ec50", value)
+    return out
 
 
 def fit_occupancy(drugs: dict[str, DrugSpec] | None = None) -> dict:

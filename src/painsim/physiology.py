@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -109,7 +110,18 @@ def parse_physiology(path: Path, bib: frozenset[str] | None = None) -> Physiolog
     return Physiology(sections=sections, path=str(path), sha256=hashlib.sha256(data).hexdigest())
 
 
-@lru_cache(maxsize=2)
+#: environment variable naming the physiology file used where none is given (set by the command
+#: line's ``--physiology FILE``)
+ENV_VAR = "PAINSIM_PHYSIOLOGY"
+
+
 def load_physiology(path: str | None = None) -> Physiology:
-    """Load the shipped ``models/physiology.toml`` (or another file in the same dialect)."""
-    return parse_physiology(Path(path) if path else models_dir() / "physiology.toml")
+    """Load ``path``, else the file named by ``$PAINSIM_PHYSIOLOGY``, else the shipped
+    ``models/physiology.toml`` (any file in the same dialect)."""
+    chosen = path or os.environ.get(ENV_VAR) or str(models_dir() / "physiology.toml")
+    return _load(str(Path(chosen).resolve()))
+
+
+@lru_cache(maxsize=4)
+def _load(path: str) -> Physiology:
+    return parse_physiology(Path(path))

@@ -6,8 +6,9 @@ with status 2, without a traceback.
 Each command group lives in its own module, its sub-parser next to its code:
 :mod:`~painsim.cli.library_commands` (``drugs``, ``pk``, ``occupancy``, ``fit-occupancy``),
 :mod:`~painsim.cli.trial_commands` (``trial``, ``validate``, ``calibrate``),
-:mod:`~painsim.cli.reproduce_command` (``reproduce``) and :mod:`~painsim.cli.sweep_commands`
-(``sweep``, ``sensitivity``); :mod:`~painsim.cli.common` holds what they share. The model is
+:mod:`~painsim.cli.reproduce_command` (``reproduce``), :mod:`~painsim.cli.sweep_commands`
+(``sweep``, ``sensitivity``) and :mod:`~painsim.cli.experiment_commands` (``experiments``,
+``experiment``); :mod:`~painsim.cli.common` and :mod:`~painsim.cli.options` hold what they share. The model is
 imported inside the command functions, never at module level, so that ``painsim --help`` and a
 mistyped argument stay fast.
 """
@@ -18,7 +19,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from painsim.cli import library_commands, reproduce_command, sweep_commands, trial_commands
+from painsim.cli import experiment_commands, library_commands, reproduce_command, sweep_commands, trial_commands
 from painsim.cli.common import EXIT_USAGE, OneLineErrorParser, UserError
 
 __all__ = ["main"]
@@ -44,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     trial_commands.add_parsers(sub)
     reproduce_command.add_parsers(sub)
     sweep_commands.add_parsers(sub)
+    experiment_commands.add_parsers(sub)
     return p
 
 

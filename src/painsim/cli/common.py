@@ -53,15 +53,15 @@ class OneLineErrorParser(argparse.ArgumentParser):
         raise UserError(f"{message} (see `{self.prog} --help`)")
 
 
-def parse_dose(text: str, drug_name: str) -> float:
+def parse_dose(text: str, drug: object) -> float:
     """Validate a daily dose given on the command line against the drug's label maximum.
 
     Parameters
     ----------
     text : str
         The ``--dose`` argument, mg/day.
-    drug_name : str
-        Library name of the drug.
+    drug : DrugSpec or str
+        The drug, or its library name.
 
     Returns
     -------
@@ -81,7 +81,8 @@ def parse_dose(text: str, drug_name: str) -> float:
         raise UserError(f"--dose must be a number of mg/day, got {text!r}") from None
     if not math.isfinite(dose) or dose <= 0:
         raise UserError(f"--dose must be a positive number of mg/day, got {text!r}")
-    drug = load_drug(drug_name)
+    if isinstance(drug, str):
+        drug = load_drug(drug)
     limit = 10.0 * drug.dosing.dose_max.value
     if dose > limit:
         raise UserError(f"--dose {dose:g} mg/day is absurd for {drug.name} (label maximum "

@@ -6,8 +6,10 @@ from __future__ import annotations
 import argparse
 import json
 import math
+from pathlib import Path
 
-from painsim.cli.common import fmt, format_table, parse_dose
+from painsim.cli.common import UserError, fmt, format_table, parse_dose
+from painsim.cli.options import MIN_PATIENTS, HelpFormatter, examples, load_cli_drug, trial_warnings, warn
 
 __all__ = ["add_parsers", "cmd_drugs", "cmd_fit_occupancy", "cmd_occupancy", "cmd_pk", "drug_rows"]
 
@@ -78,11 +80,12 @@ def cmd_drugs(args: argparse.Namespace) -> int:
 
 def cmd_pk(args: argparse.Namespace) -> int:
     """``painsim pk``: steady-state concentrations of every moiety, typical patient."""
-    from painsim.library import load_drug
     from painsim.steady_state import steady_state
 
-    drug = load_drug(args.drug)
-    dose = parse_dose(args.dose, drug.name)
+    drug = load_cli_drug(args.drug)
+    dose = parse_dose(args.dose, drug)
+    for w in trial_warnings(drug, dose, MIN_PATIENTS):
+        warn(w)
     ss = steady_state(drug, dose)
     out = {"drug": drug.name, "dose_mg_per_day": dose, "interval_h": drug.dosing.interval.value,
            "moieties": [{"name": s.name, "cmax_ng_ml": s.cmax, "cmin_ng_ml": s.cmin,
@@ -102,11 +105,12 @@ def cmd_pk(args: argparse.Namespace) -> int:
 
 def cmd_occupancy(args: argparse.Namespace) -> int:
     """``painsim occupancy``: steady-state SERT/NET occupancy (trough, mean, peak), typical patient."""
-    from painsim.library import load_drug
     from painsim.occupancy import steady_state_occupancy
 
-    drug = load_drug(args.drug)
-    dose = parse_dose(args.dose, drug.name)
+    drug = load_cli_drug(args.drug)
+    dose = parse_dose(args.dose, drug)
+    for w in trial_warnings(drug, dose, MIN_PATIENTS):
+        warn(w)
     occ = steady_state_occupancy(drug, dose)
     out = {"drug": drug.name, "dose_mg_per_day": dose,
            **{t: {"trough": o.trough, "mean": o.mean, "peak": o.peak} for t, o in occ.items()}}
@@ -121,32 +125,57 @@ def cmd_occupancy(args: argparse.Namespace) -> int:
 
 def cmd_fit_occupancy(args: argparse.Namespace) -> int:
     """``painsim fit-occupancy``: refit the derived EC50s and the Ki scaling rule, write the file."""
+    from painsim.library import models_dir
     from painsim.occupancy import load_occupancy_fit
     from painsim.occupancy_fit import write_occupancy_fit
 
-    path = write_occupancy_fit(args.out)
-    load_occupancy_fit.cache_clear()  # the file was just rewritten: read the new one, not the cached one
+    if args.out and args.in_place:
+        raise UserError("give --out FILE or --in-place (overwrite the shipped fit), not both")
+    target = models_dir() / "occupancy_fit.toml" if args.in_place else Path(args.out or "occupancy_fit.toml")
+    parent = target.resolve().parent
+    if not parent.is_dir() or target.is_dir():  # before fitting, not after it
+        raise UserError(f"--out {target}: " + (f"{target} is a folder; name a file" if parent.is_dir() else
+                                                f"the folder {parent} does not exist; create it or choose another"))
+    path = write_occupancy_fit(target)
+    if args.in_place:
+        load_occupancy_fit.cache_clear()  # the shipped file was just rewritten: read the new one
     doc = load_occupancy_fit(str(path))
     sc = doc["scaling"]
     print(f"wrote {path}: scaling s = {sc['s']:.3g} (log10 SD {sc['log10_sd']}, "
           f"n = {sc['n_training']}), {len(doc['ec50'])} fitted/derived EC50s")
+    if not args.in_place:
+        print("the simulations read the shipped fit; to make this one the shipped fit, a developer runs "
+              "`painsim fit-occupancy --in-place`")
     return 0
 
 
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``drugs``, ``pk``, ``occupancy`` and ``fit-occupancy`` to the ``painsim`` sub-commands."""
-    d = sub.add_parser("drugs", help="list the drug library")
+    d = sub.add_parser("drugs", help="list the drug library", formatter_class=HelpFormatter,
+                       description="Every drug of the library: class, moieties, dosing, and how each "
+                                   "transporter occupancy is known (PET, PET dose anchor, derived from Ki).",
+                       epilog=examples("painsim drugs", "painsim drugs --json"))
     d.add_argument("--json", action="store_true", help="machine-readable output")
     d.set_defaults(func=cmd_drugs)
 
     for name, func, helptext in (("pk", cmd_pk, "steady-state PK of the typical patient"),
                                  ("occupancy", cmd_occupancy, "steady-state SERT/NET occupancy")):
-        c = sub.add_parser(name, help=helptext)
-        c.add_argument("--drug", required=True, help="drug name (see `painsim drugs`)")
+        c = sub.add_parser(name, help=helptext, formatter_class=HelpFormatter, description=helptext + ".",
+                           epilog=examples(f"painsim {name} --drug duloxetine --dose 60",
+                                           f"painsim {name} --drug Effexor --dose 150 --json",
+                                           f"painsim {name} --drug ./my_duloxetine.toml --dose 60"))
+        c.add_argument("--drug", required=True, help="drug name, brand name or drug file (see `painsim drugs`)")
         c.add_argument("--dose", required=True, metavar="MG_PER_DAY", help="daily dose, mg/day")
         c.add_argument("--json", action="store_true", help="machine-readable output")
         c.set_defaults(func=func)
 
-    f = sub.add_parser("fit-occupancy", help="refit derived EC50s and the Ki scaling rule")
-    f.add_argument("--out", default=None, help="output file (default: the shipped models/occupancy_fit.toml)")
+    f = sub.add_parser("fit-occupancy", help="refit derived EC50s and the Ki scaling rule",
+                       formatter_class=HelpFormatter,
+                       description="Refit the EC50s the literature gives only indirectly (PET dose anchors, "
+                                   "the in-vivo/in-vitro Ki rule) from the shipped drug files.",
+                       epilog=examples("painsim fit-occupancy", "painsim fit-occupancy --out fit.toml"))
+    f.add_argument("--out", default=None, metavar="FILE",
+                   help="output file (default: occupancy_fit.toml in the current folder)")
+    f.add_argument("--in-place", action="store_true",
+                   help="overwrite the shipped models/occupancy_fit.toml (for developers)")
     f.set_defaults(func=cmd_fit_occupancy)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from painsim.cli.common import UserError, atomic_write, fmt, format_table, parse_int
 from painsim.cli.library_commands import drug_rows
+from painsim.cli.options import HelpFormatter, add_model_file_options, examples, model_files
 
 __all__ = ["add_parsers", "cmd_reproduce"]
 
@@ -27,12 +28,13 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     from painsim.steady_state import steady_state
     from painsim.validate import counts_line, rows_csv, validate
 
+    n = parse_int(args.patients, "--patients", maximum=1_000_000)
+    model_files(args)  # checked before anything is written; then the default of every part of the run
     out = Path(args.out)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UserError(f"cannot create output directory {out} ({exc.strerror})") from None
-    n = parse_int(args.patients, "--patients", maximum=1_000_000)
     lines = ["drug,class,dose_mg_per_day,moiety,cmax_ng_ml,cmin_ng_ml,cavg_ng_ml,t_half_h,"
              "sert_mean,net_mean"]
     table = []
@@ -92,9 +94,13 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
 
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``reproduce`` to the ``painsim`` sub-commands."""
-    r = sub.add_parser("reproduce", help="run the main job and write its outputs")
-    r.add_argument("--out", default="painsim-results", help="output directory (default: painsim-results)")
-    r.add_argument("--patients", default="2000", metavar="N",
-                   help="patients per arm in the trials (default 2000, as painsim validate)")
+    r = sub.add_parser("reproduce", help="run the main job and write its outputs", formatter_class=HelpFormatter,
+                       description="The main job: drug table, steady-state PK and occupancy of every drug, the "
+                                   "validation and mechanism-claims tables, the figures and report.html.",
+                       epilog=examples("painsim reproduce", "painsim reproduce --out results --patients 500",
+                                       "painsim reproduce --calibration my_calibration.toml --out mine"))
+    r.add_argument("--out", default="painsim-results", metavar="DIR", help="output directory")
+    r.add_argument("--patients", default="2000", metavar="N", help="patients per arm in the trials")
+    add_model_file_options(r)
     r.add_argument("--quiet", action="store_true", help="no progress bars")
     r.set_defaults(func=cmd_reproduce)

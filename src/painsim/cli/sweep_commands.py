@@ -9,21 +9,58 @@ import sys
 from pathlib import Path
 
 from painsim.cli.common import UserError, fmt, format_table, parse_int, sweep_options
+from painsim.cli.options import HelpFormatter, add_model_file_options, examples, model_files
 
-__all__ = ["add_parsers", "cmd_sensitivity", "cmd_sweep"]
+__all__ = ["add_parsers", "cmd_sensitivity", "cmd_sweep", "experiment_path", "shipped_experiments"]
+
+
+def shipped_experiments() -> dict[str, Path]:
+    """The sweep experiment files shipped with painsim (``painsim/experiments/*.toml``), by name."""
+    import painsim.experiments as pkg
+
+    return {p.stem: p for p in sorted(Path(pkg.__file__).parent.glob("*.toml"))}
+
+
+def experiment_path(text: str) -> Path:
+    """An experiment argument: a file path, or the name of a shipped experiment."""
+    p = Path(text)
+    if p.is_file():
+        return p
+    shipped = shipped_experiments()
+    if text in shipped:
+        return shipped[text]
+    if p.suffix == ".toml" or "/" in text:
+        raise UserError(f"experiment file {text} not found")
+    raise UserError(f"no experiment file or shipped experiment named {text!r}; shipped: {', '.join(shipped)} "
+                    "(`painsim experiments` describes them)")
+
+
+def _experiment(args: argparse.Namespace):
+    """The experiment of the command line, with ``--physiology``/``--calibration`` taking precedence
+    over the files the experiment names."""
+    import dataclasses
+
+    from painsim.sweep import load_experiment
+
+    path = experiment_path(args.experiment)
+    model_files(args)
+    exp = load_experiment(path)
+    changes = {f"{k}_path": str(Path(v).resolve()) for k, v in (("physiology", args.physiology),
+                                                                  ("calibration", args.calibration)) if v}
+    return path, dataclasses.replace(exp, **changes) if changes else exp
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     """``painsim sweep``: run an experiment file's grid of virtual trials into a zarr store (resumable)."""
     import numpy as np
 
-    from painsim.sweep import ExperimentError, SweepStats, load_experiment, run_sweep
+    from painsim.sweep import ExperimentError, SweepStats, run_sweep
 
     opts = sweep_options(args)
     chunk = None if args.chunk_size is None else parse_int(args.chunk_size, "--chunk-size", maximum=10_000_000)
     try:
-        exp = load_experiment(args.experiment)
-        out = Path(args.out) if args.out else Path("results") / f"{Path(args.experiment).stem}.zarr"
+        path, exp = _experiment(args)
+        out = Path(args.out) if args.out else Path("results") / f"{path.stem}.zarr"
         if args.netcdf and Path(args.netcdf).suffix not in (".nc", ".nc4"):
             raise UserError(f"--netcdf must name a .nc file, got {args.netcdf!r}")
         stats = SweepStats()
@@ -92,12 +129,12 @@ def _print_sweep_summary(ds) -> None:
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     """``painsim sensitivity``: Morris / Sobol' sensitivity of responder rate and NNT (SALib)."""
     from painsim.sensitivity import parse_parameter_flag, run_sensitivity, sensitivity_json, write_sensitivity
-    from painsim.sweep import ExperimentError, load_experiment
+    from painsim.sweep import ExperimentError
 
     opts = sweep_options(args)
     methods = None if args.method is None else (["morris", "sobol"] if args.method == "both" else [args.method])
     try:
-        exp = load_experiment(args.experiment)
+        _, exp = _experiment(args)
         params = None if not args.param else [parse_parameter_flag(t) for t in args.param]
         if args.out and Path(args.out).suffix not in (".json", ".nc", ".nc4"):
             raise UserError(f"--out must end in .json or .nc, got {args.out!r}")
@@ -137,8 +174,13 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
 
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``sweep`` and ``sensitivity`` to the ``painsim`` sub-commands."""
-    sw = sub.add_parser("sweep", help="run an experiment file's grid of virtual trials (zarr, resumable)")
-    sw.add_argument("experiment", help="experiment file (TOML; see experiments/)")
+    sw = sub.add_parser("sweep", help="run an experiment file's grid of virtual trials (zarr, resumable)",
+                        formatter_class=HelpFormatter,
+                        description="Run an experiment's grid of virtual trials (drugs x doses x parameters x "
+                                    "replicate trials) into a zarr store; an interrupted run resumes.",
+                        epilog=examples("painsim sweep dose_sweep_snri", "painsim sweep my_experiment.toml --workers 4",
+                                        "painsim sweep selectivity_map --out map.zarr --netcdf map.nc"))
+    sw.add_argument("experiment", help="experiment file (TOML) or a shipped experiment's name (`painsim experiments`)")
     sw.add_argument("--out", default=None, metavar="STORE",
                     help="zarr store (default results/<experiment>.zarr); an interrupted run resumes it")
     sw.add_argument("--chunk-size", default=None, metavar="N",
@@ -147,11 +189,18 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     sw.add_argument("--workers", default=None, metavar="N", help="start a local Dask cluster of N worker processes")
     sw.add_argument("--netcdf", default=None, metavar="FILE", help="also write the results to a netCDF-4 file")
     sw.add_argument("--overwrite", action="store_true", help="replace an existing store instead of resuming it")
+    add_model_file_options(sw)
     sw.add_argument("--quiet", action="store_true", help="no progress bar")
     sw.set_defaults(func=cmd_sweep)
 
-    se = sub.add_parser("sensitivity", help="Morris / Sobol' sensitivity of responder rate and NNT (SALib)")
-    se.add_argument("experiment", help="experiment file with a [sensitivity] table (one drug, one dose)")
+    se = sub.add_parser("sensitivity", help="Morris / Sobol' sensitivity of responder rate and NNT (SALib)",
+                        formatter_class=HelpFormatter,
+                        description="Morris and/or Sobol' sensitivity of the responder rate, the drug-placebo "
+                                    "difference and the NNT of one drug and dose (SALib).",
+                        epilog=examples("painsim sensitivity sensitivity_duloxetine",
+                                        "painsim sensitivity sensitivity_duloxetine --method morris --json",
+                                        "painsim sensitivity my.toml --param calibration.w_ne=5:20:log --out s.json"))
+    se.add_argument("experiment", help="experiment file with a [sensitivity] table, or a shipped experiment's name")
     se.add_argument("--method", default=None, choices=["morris", "sobol", "both"],
                     help="default: the file's sensitivity.methods")
     se.add_argument("--param", action="append", default=None, metavar="NAME=LOW:HIGH[:log]",
@@ -162,6 +211,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     se.add_argument("--out", default=None, metavar="FILE", help="write the indices to FILE (.json or .nc)")
     se.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT", help="evaluate on a Dask scheduler")
     se.add_argument("--workers", default=None, metavar="N", help="start a local Dask cluster of N workers")
+    add_model_file_options(se)
     se.add_argument("--json", action="store_true", help="machine-readable output")
     se.add_argument("--quiet", action="store_true", help="no progress bar")
     se.set_defaults(func=cmd_sensitivity)

@@ -8,27 +8,40 @@ import json
 from pathlib import Path
 
 from painsim.cli.common import UserError, atomic_write, format_table, parse_dose, parse_fraction, parse_int
+from painsim.cli.options import (
+    HelpFormatter,
+    add_model_file_options,
+    examples,
+    few_patients,
+    load_cli_drug,
+    model_files,
+    parse_probability,
+    parse_seed,
+    trial_warnings,
+    warn,
+)
 
 __all__ = ["add_parsers", "cmd_calibrate", "cmd_trial", "cmd_validate"]
 
 
 def cmd_trial(args: argparse.Namespace) -> int:
     """``painsim trial``: one virtual trial, drug against placebo; responder rates and the NNT."""
-    from painsim.library import load_drug
     from painsim.trial import run_trial
 
-    drug = load_drug(args.drug)
-    dose = parse_dose(args.dose, drug.name)
+    drug = load_cli_drug(args.drug)
+    dose = parse_dose(args.dose, drug)
     weeks = parse_int(args.weeks, "--weeks", maximum=104)
     n = parse_int(args.patients, "--patients", maximum=10_000_000)
-    seed = parse_int(args.seed, "--seed", minimum=0)
+    seed = parse_seed(args.seed)
     p_pl = None if args.placebo_response is None else parse_fraction(args.placebo_response, "--placebo-response")
-    p_miss = 0.0 if args.missed_doses is None else float(args.missed_doses)
-    if not 0.0 <= p_miss < 1.0:
-        raise UserError(f"--missed-doses must lie in [0, 1), got {args.missed_doses!r}")
+    p_miss = parse_probability(args.missed_doses, "--missed-doses")
     draws = parse_int(args.model_draws, "--model-draws", minimum=0, maximum=10_000)
     if draws == 1:
         raise UserError("--model-draws must be 0 (no model-uncertainty interval) or at least 2, got 1")
+    phys, cal = model_files(args)
+    warnings = trial_warnings(drug, dose, n, condition=args.condition, design=args.design)
+    for w in warnings:
+        warn(w)
     from painsim.progress import Progress
 
     quiet = args.quiet or args.json
@@ -39,11 +52,11 @@ def cmd_trial(args: argparse.Namespace) -> int:
                       unit="patients") as bar:
             res = run_trial(drug, dose, weeks, n_per_arm=n, seed=seed, outcome=args.outcome,
                             condition=args.condition, placebo_response=p_pl, design=args.design, p_miss=p_miss,
-                            progress=bar.update, model_draws=draws)
+                            phys=phys, cal=cal, progress=bar.update, model_draws=draws)
     except ValueError as exc:
         raise UserError(str(exc)) from None
     if args.json:
-        print(json.dumps(res.to_dict(), indent=2))
+        print(json.dumps({**res.to_dict(), "warnings": warnings}, indent=2))
         return 0
 
     def nnt_text() -> str:
@@ -75,14 +88,17 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from painsim.validate import counts_line, predictions, rows_csv, validate
 
     n = parse_int(args.patients, "--patients", maximum=1_000_000)
-    seed = parse_int(args.seed, "--seed", minimum=0)
+    seed = parse_seed(args.seed)
     draws = parse_int(args.model_draws, "--model-draws", minimum=0, maximum=10_000)
     if draws == 1:
         raise UserError("--model-draws must be 0 (no model-uncertainty intervals) or at least 2, got 1")
+    phys, cal = model_files(args)
+    if few_patients(n):
+        warn(few_patients(n))
     if args.csv and not Path(args.csv).resolve().parent.is_dir():  # before the simulation, not after it
         raise UserError(f"--csv {args.csv}: the folder {Path(args.csv).resolve().parent} does not exist; "
                         "create it or choose another")
-    rows = validate(n_per_arm=n, seed=seed, quiet=args.quiet or args.json, model_draws=draws)
+    rows = validate(n_per_arm=n, seed=seed, quiet=args.quiet or args.json, model_draws=draws, phys=phys, cal=cal)
     if args.csv:
         atomic_write(Path(args.csv), rows_csv(rows))
     if args.json:
@@ -116,7 +132,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         print(f"\nsimulated NNT (95% CI): sampling only. NNT with model unc.: {draws} parameter draws (derived "
               f"EC50s, calibration) with sampling; 'intervals': does it overlap the reported interval "
               f"(validation rows: {sum(r.model_verdict == 'overlaps' for r in overlap)} of {len(overlap)})")
-        preds = predictions(n_per_arm=n, seed=seed, model_draws=draws)
+        preds = predictions(n_per_arm=n, seed=seed, model_draws=draws, phys=phys, cal=cal)
         print("\npredictions (no reported outcome in the model's conditions): 12-week DPN trial, >= 50 % responders")
         print(format_table([[p.drug, p.drug_class, f"{p.dose_mg_per_day:g}", nnt_cell(p.nnt, p.nnt_ci),
                              model_cell(p.model)] for p in preds],
@@ -132,30 +148,50 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from painsim.progress import Progress
 
     if args.check:
-        if args.out:
-            raise UserError("--check does not write a file; drop --out (or --check to refit)")
+        if args.out or args.in_place:
+            raise UserError("--check does not write a file; drop --out/--in-place (or --check to refit)")
         return _check_calibration(args)
     if args.calibration or args.json:
         raise UserError("--calibration and --json go with --check")
-    if args.out:  # before the minute of fitting, not after it
-        parent = Path(args.out).resolve().parent
-        if not parent.is_dir():
-            raise UserError(f"--out {args.out}: the folder {parent} does not exist; create it or choose another")
+    if args.out and args.in_place:
+        raise UserError("give --out FILE or --in-place (overwrite the shipped calibration), not both")
+    from painsim.library import models_dir
+
+    # a user's refit goes to the current folder; replacing the shipped file is a developer's explicit act
+    target = models_dir() / "calibration.toml" if args.in_place else Path(args.out or "calibration.toml")
+    _check_output_file(target, "--out")  # before the minute of fitting, not after it
+    phys, _ = model_files(argparse.Namespace(physiology=args.physiology, calibration=None))
     with Progress(300, "calibrate (outer evaluations, at most)", enabled=not args.quiet) as bar:
-        doc = calibrate(progress=lambda i, v: bar.update(note=f"objective {v:.3f}"))
-    path = write_calibration(doc, args.out)
+        doc = calibrate(phys=phys, progress=lambda i, v: bar.update(note=f"objective {v:.3f}"))
+    path = write_calibration(doc, target)
     p = doc["parameters"]
     print(f"wrote {path}: objective {doc['objective_value']:.4g}; "
           + ", ".join(f"{k} = {v['value']:.4g}" for k, v in p.items()))
     for t in doc["targets"]:
         print(f"  {t['key']:<40} observed {t['observed']:8.4f}  simulated {t['simulated']:8.4f}  z {t['z']:+.2f}")
+    if not args.in_place:
+        print(f"use it with --calibration {path} (painsim trial, validate, reproduce, sweep, sensitivity)")
     return 0
+
+
+def _check_output_file(path: Path, option: str) -> None:
+    """An output file's folder exists and is writable, and the path is not a folder."""
+    import os
+
+    parent = path.resolve().parent
+    if not parent.is_dir():
+        raise UserError(f"{option} {path}: the folder {parent} does not exist; create it or choose another")
+    if path.is_dir():
+        raise UserError(f"{option} {path} is a folder; name a file")
+    if not os.access(parent, os.W_OK):
+        raise UserError(f"{option} {path}: the folder {parent} is not writable; choose another")
 
 
 def _check_calibration(args: argparse.Namespace) -> int:
     from painsim.calibrate import check_calibration
 
-    out = check_calibration(args.calibration)
+    phys, _ = model_files(argparse.Namespace(physiology=args.physiology, calibration=None))
+    out = check_calibration(args.calibration, phys=phys)
     if args.json:
         print(json.dumps(out, indent=2))
         return 0
@@ -175,40 +211,64 @@ def _check_calibration(args: argparse.Namespace) -> int:
 
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``trial``, ``validate`` and ``calibrate`` to the ``painsim`` sub-commands."""
-    t = sub.add_parser("trial", help="run a virtual placebo-controlled trial")
-    t.add_argument("--drug", required=True, help="drug name (see `painsim drugs`)")
+    t = sub.add_parser("trial", help="run a virtual placebo-controlled trial", formatter_class=HelpFormatter,
+                       description="A virtual placebo-controlled trial: N patients per arm, responder rates, "
+                                   "the NNT with its sampling-only interval and an interval with model uncertainty.",
+                       epilog=examples("painsim trial --drug duloxetine --dose 60 --weeks 12",
+                                       "painsim trial --drug Cymbalta --dose 120 --weeks 12 --patients 2000 --json",
+                                       "painsim trial --drug ./my_duloxetine.toml --dose 60 --weeks 8 "
+                                       "--calibration calibration.toml"))
+    t.add_argument("--drug", required=True, help="drug name, brand name or drug file (see `painsim drugs`)")
     t.add_argument("--dose", required=True, metavar="MG_PER_DAY", help="daily dose, mg/day")
-    t.add_argument("--weeks", required=True, metavar="W", help="trial duration, weeks")
-    t.add_argument("--patients", default="500", metavar="N", help="patients per arm (default 500)")
-    t.add_argument("--seed", default="1", metavar="S", help="random seed (default 1)")
-    t.add_argument("--outcome", default="50pct", choices=["50pct", "30pct"], help="responder definition")
+    t.add_argument("--weeks", required=True, metavar="W", help="trial duration, weeks (1-104)")
+    t.add_argument("--patients", default="500", metavar="N", help="patients per arm")
+    t.add_argument("--seed", default="1", metavar="S", help="random seed (0 to 2^63-1)")
+    t.add_argument("--outcome", default="50pct", choices=["50pct", "30pct"],
+                   help="responder definition: >= 50 %% or >= 30 %% pain reduction")
     t.add_argument("--placebo-response", default=None, metavar="P",
-                   help="expected placebo responder fraction for the outcome (overrides the condition)")
+                   help="expected placebo responder fraction for the outcome (overrides the condition's)")
     t.add_argument("--condition", default="dpn", choices=["dpn", "phn", "central", "mixed"],
-                   help="neuropathic condition (sets the placebo response; default dpn)")
-    t.add_argument("--design", default="parallel", choices=["parallel", "crossover"])
-    t.add_argument("--missed-doses", default=None, metavar="P", help="probability a dose is missed")
+                   help="neuropathic condition (sets the placebo response)")
+    t.add_argument("--design", default="parallel", choices=["parallel", "crossover"], help="trial design")
+    t.add_argument("--missed-doses", default=None, metavar="P", help="probability a dose is missed, in [0, 1)")
     t.add_argument("--model-draws", default="50", metavar="N",
-                   help="parameter draws for the NNT interval with model uncertainty (default 50; 0: none)")
-    t.add_argument("--json", action="store_true", help="machine-readable output")
+                   help="parameter draws for the NNT interval with model uncertainty (0: none)")
+    add_model_file_options(t)
+    t.add_argument("--json", action="store_true", help="machine-readable output (with \"warnings\")")
     t.add_argument("--quiet", action="store_true", help="no progress output")
     t.set_defaults(func=cmd_trial)
 
-    v = sub.add_parser("validate", help="every reported outcome next to the simulated one")
-    v.add_argument("--patients", default="2000", metavar="N", help="patients per arm (default 2000)")
-    v.add_argument("--seed", default="7", metavar="S")
+    v = sub.add_parser("validate", help="every reported outcome next to the simulated one",
+                       formatter_class=HelpFormatter,
+                       description="Every reported outcome of models/reported_outcomes.toml next to its "
+                                   "simulation; the last line counts the rows inside their reported interval.",
+                       epilog=examples("painsim validate", "painsim validate --patients 500 --model-draws 0",
+                                       "painsim validate --csv validation.csv --calibration calibration.toml"))
+    v.add_argument("--patients", default="2000", metavar="N", help="patients per arm")
+    v.add_argument("--seed", default="7", metavar="S", help="random seed")
     v.add_argument("--csv", default=None, metavar="FILE", help="also write the table as CSV")
     v.add_argument("--model-draws", default="20", metavar="N",
-                   help="parameter draws for the intervals with model uncertainty (default 20; 0: none)")
+                   help="parameter draws for the intervals with model uncertainty (0: none)")
+    add_model_file_options(v)
     v.add_argument("--json", action="store_true", help="machine-readable output")
     v.add_argument("--quiet", action="store_true", help="no progress bar")
     v.set_defaults(func=cmd_validate)
 
-    cb = sub.add_parser("calibrate", help="refit the global parameters to the training set")
-    cb.add_argument("--out", default=None, help="output file (default: the shipped models/calibration.toml)")
+    cb = sub.add_parser("calibrate", help="refit the global parameters to the training set",
+                        formatter_class=HelpFormatter,
+                        description="Refit w_NE, w_5HT, sigma_p and tau_p to the training rows (about a "
+                                    "minute), or with --check report the goodness of fit of a calibration file.",
+                        epilog=examples("painsim calibrate --check", "painsim calibrate --out my_calibration.toml",
+                                        "painsim calibrate --check --calibration my_calibration.toml --json"))
+    cb.add_argument("--out", default=None, metavar="FILE",
+                    help="output file (default: calibration.toml in the current folder)")
+    cb.add_argument("--in-place", action="store_true",
+                    help="overwrite the shipped models/calibration.toml (for developers)")
     cb.add_argument("--check", action="store_true",
                     help="goodness of fit of the shipped (or --calibration) file, without refitting")
     cb.add_argument("--calibration", default=None, metavar="FILE", help="with --check: the calibration file")
+    cb.add_argument("--physiology", default=None, metavar="FILE",
+                    help="physiology file (default: the shipped models/physiology.toml)")
     cb.add_argument("--json", action="store_true", help="with --check: machine-readable output")
     cb.add_argument("--quiet", action="store_true", help="no progress bar")
     cb.set_defaults(func=cmd_calibrate)
