@@ -9,8 +9,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import shutil
-import tempfile
 import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
@@ -18,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from painsim.atomic import atomic_dir, atomic_path
 from painsim.response import OUTCOMES
 from painsim.sweep.experiment import Experiment
 from painsim.sweep.fields import ExperimentError
@@ -161,14 +160,8 @@ def _create_store(out: Path, ctx: SweepContext, block: tuple[int, ...]) -> None:
     """Write the store's metadata and coordinates to a temporary directory, then rename it."""
     template, encoding = _template(ctx, block)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.", suffix=".partial"))
-    try:
-        with _quiet_zarr():
-            template.to_zarr(str(tmp), mode="w", compute=False, encoding=encoding, consolidated=True)
-        os.rename(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    with atomic_dir(out) as tmp, _quiet_zarr():
+        template.to_zarr(str(tmp), mode="w", compute=False, encoding=encoding, consolidated=True)
 
 
 def _remove_partials(out: Path) -> int:
@@ -205,16 +198,10 @@ class _StoreWriter:
 
 
 def write_netcdf(ds, path: str | os.PathLike[str]) -> Path:
-    """Write a sweep Dataset to a netCDF-4 file (h5netcdf), atomically (temporary file + rename)."""
+    """Write a sweep Dataset to a netCDF-4 file (h5netcdf), atomically (:func:`painsim.atomic.atomic_path`)."""
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{p.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
+    with atomic_path(p) as tmp:
         ds.load().to_netcdf(tmp, engine="h5netcdf")
-        os.replace(tmp, p)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
     return p
+
