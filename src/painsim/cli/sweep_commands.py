@@ -8,7 +8,7 @@ import json
 import sys
 from pathlib import Path
 
-from painsim.cli.common import UserError, fmt, format_table, parse_int, sweep_options
+from painsim.cli.common import UserError, check_output_path, fmt, format_table, parse_int, sweep_options
 
 __all__ = ["add_parsers", "cmd_sensitivity", "cmd_sweep"]
 
@@ -26,6 +26,10 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         out = Path(args.out) if args.out else Path("results") / f"{Path(args.experiment).stem}.zarr"
         if args.netcdf and Path(args.netcdf).suffix not in (".nc", ".nc4"):
             raise UserError(f"--netcdf must name a .nc file, got {args.netcdf!r}")
+        if args.out:  # before the sweep runs (the default results/ folder is created)
+            check_output_path(out, "--out", folder=True)
+        if args.netcdf:
+            check_output_path(args.netcdf, "--netcdf")
         stats = SweepStats()
         ds = run_sweep(exp, out=out, chunk_size=chunk, quiet=args.quiet, netcdf=args.netcdf,
                        overwrite=args.overwrite, stats=stats, **opts)
