@@ -28,7 +28,6 @@ from __future__ import annotations
 import datetime as _dt
 import math
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -390,17 +389,14 @@ def calibrate(*, n: int = N_PER_DRUG, seed: int = CALIBRATION_SEED, phys: Physio
 
 
 def write_calibration(doc: dict, path: str | os.PathLike | None = None) -> Path:
-    """Write the calibration document atomically (temp file, then rename).
+    """Write the calibration document atomically (:func:`painsim.atomic.atomic_write`).
 
     The file starts with ``dialect = "painsim-calibration/1"`` whatever ``doc`` holds: the
     reader refuses a calibration file without it.
     """
+    from painsim.atomic import atomic_write
     from painsim.occupancy_fit import dumps
 
     doc = {"dialect": DIALECT, **{k: v for k, v in doc.items() if k != "dialect"}}
     target = Path(path) if path is not None else models_dir() / "calibration.toml"
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".calibration.", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(dumps(doc))
-    os.replace(tmp, target)
-    return target
+    return atomic_write(target, dumps(doc))

@@ -28,7 +28,6 @@ from __future__ import annotations
 import datetime as _dt
 import math
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -287,11 +286,11 @@ def dumps(doc: dict) -> str:
 
 
 def write_occupancy_fit(path: str | os.PathLike | None = None) -> Path:
-    """Fit and write ``models/occupancy_fit.toml`` atomically (temp file, then rename)."""
-    target = Path(path) if path is not None else models_dir() / "occupancy_fit.toml"
-    text = dumps(fit_occupancy())
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".occupancy_fit.", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.replace(tmp, target)
-    return target
+    """Fit and write ``models/occupancy_fit.toml`` atomically (:func:`painsim.atomic.atomic_write`).
+
+    The output path is checked before the fit (:func:`painsim.atomic.check_output_path`).
+    """
+    from painsim.atomic import atomic_write, check_output_path
+
+    target = check_output_path(Path(path) if path is not None else models_dir() / "occupancy_fit.toml")
+    return atomic_write(target, dumps(fit_occupancy()))

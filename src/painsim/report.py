@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import html
 import io
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from painsim.atomic import atomic_write
 
 if TYPE_CHECKING:
     from painsim.experiments import Finding
@@ -184,8 +185,4 @@ th {{ background: #f3f3f3; }} .yes {{ color: #007a4d; }} .no {{ color: #b3001b; 
     parts.append(_table(["reported outcome", "set", "reported NNT (95 % CI)", "simulated NNT (95 % CI)",
                          "verdict"], vrows))
     parts.append("</body></html>\n")
-    target = out / "report.html"
-    tmp = out / ".report.html.tmp"
-    tmp.write_text("".join(parts), encoding="utf-8")
-    os.replace(tmp, target)
-    return target
+    return atomic_write(out / "report.html", "".join(parts))

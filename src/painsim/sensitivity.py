@@ -305,18 +305,16 @@ def sensitivity_json(ds) -> dict:
 
 
 def write_sensitivity(ds, path: str | os.PathLike[str]) -> None:
-    """Write to ``.nc`` (netCDF-4) or ``.json`` (summary), atomically."""
+    """Write to ``.nc`` (netCDF-4) or ``.json`` (summary), atomically (:mod:`painsim.atomic`)."""
     import json
-    import tempfile
     from pathlib import Path
+
+    from painsim.atomic import atomic_write
 
     p = Path(path)
     if p.suffix == ".json":
         p.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{p.name}.", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(json.dumps(sensitivity_json(ds), indent=2) + "\n")
-        os.replace(tmp, p)
+        atomic_write(p, json.dumps(sensitivity_json(ds), indent=2) + "\n")
     elif p.suffix in (".nc", ".nc4"):
         write_netcdf(ds, p)
     else:

@@ -20,7 +20,7 @@ import sys
 from collections.abc import Sequence
 
 from painsim.cli import experiment_commands, library_commands, reproduce_command, sweep_commands, trial_commands
-from painsim.cli.common import EXIT_USAGE, OneLineErrorParser, UserError
+from painsim.cli.common import EXIT_USAGE, OneLineErrorParser, OutputPathError, UserError
 
 __all__ = ["main"]
 
@@ -73,7 +73,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.print_help()
             return EXIT_USAGE
         return int(args.func(args) or 0)
-    except (UserError, UnknownDrugError, ModelFileError, InvalidRegimenError) as exc:
+    except (UserError, UnknownDrugError, ModelFileError, InvalidRegimenError, OutputPathError) as exc:
         print(f"painsim: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:

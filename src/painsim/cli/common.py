@@ -9,16 +9,20 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
-import tempfile
-from pathlib import Path
 from typing import NoReturn
+
+# every file the commands write goes through painsim.atomic (whole or not at all, normal
+# permissions), and every output path is checked there before computing: one helper, shared with
+# the library, re-exported here for the command modules
+from painsim.atomic import OutputPathError, atomic_write, check_output_path
 
 __all__ = [
     "EXIT_USAGE",
     "OneLineErrorParser",
+    "OutputPathError",
     "UserError",
     "atomic_write",
+    "check_output_path",
     "fmt",
     "format_table",
     "parse_dose",
@@ -204,24 +208,6 @@ def format_table(rows: list[list[str]], header: list[str]) -> str:
     lines.append("  ".join("-" * w for w in widths))
     lines += ["  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
     return "\n".join(lines)
-
-
-def atomic_write(path: Path, text: str) -> None:
-    """Write a text file through a temporary file in the same folder and a rename.
-
-    A reader (or an interrupted run) never sees a half-written file.
-
-    Parameters
-    ----------
-    path : Path
-        The file; its folder must exist.
-    text : str
-        The contents (UTF-8).
-    """
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
 
 
 def sweep_options(args: argparse.Namespace) -> dict:

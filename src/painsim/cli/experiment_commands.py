@@ -8,7 +8,7 @@ import argparse
 import json
 from pathlib import Path
 
-from painsim.cli.common import UserError, atomic_write, format_table, parse_int
+from painsim.cli.common import UserError, atomic_write, check_output_path, format_table, parse_int
 from painsim.cli.options import HelpFormatter, examples, model_files, parse_seed
 from painsim.cli.sweep_commands import shipped_experiments
 
@@ -74,11 +74,7 @@ def cmd_experiment(args: argparse.Namespace) -> int:
     seed = parse_seed(args.seed)
     out = None if args.out is None else Path(args.out)
     if out is not None:  # before the run, not after it
-        if out.exists() and not out.is_dir():
-            raise UserError(f"--out {out} is a file; name a folder")
-        if not out.resolve().parent.is_dir():
-            raise UserError(f"--out {out}: the folder {out.resolve().parent} does not exist; create it or "
-                            "choose another")
+        check_output_path(out, "--out", folder=True)
     model_files(args)
     module = load(args.name)
     f = module.run(n_per_arm=n, seed=seed)

@@ -8,7 +8,7 @@ import json
 import math
 from pathlib import Path
 
-from painsim.cli.common import UserError, fmt, format_table, parse_dose
+from painsim.cli.common import UserError, check_output_path, fmt, format_table, parse_dose
 from painsim.cli.options import MIN_PATIENTS, HelpFormatter, examples, load_cli_drug, trial_warnings, warn
 
 __all__ = ["add_parsers", "cmd_drugs", "cmd_fit_occupancy", "cmd_occupancy", "cmd_pk", "drug_rows"]
@@ -132,10 +132,7 @@ def cmd_fit_occupancy(args: argparse.Namespace) -> int:
     if args.out and args.in_place:
         raise UserError("give --out FILE or --in-place (overwrite the shipped fit), not both")
     target = models_dir() / "occupancy_fit.toml" if args.in_place else Path(args.out or "occupancy_fit.toml")
-    parent = target.resolve().parent
-    if not parent.is_dir() or target.is_dir():  # before fitting, not after it
-        raise UserError(f"--out {target}: " + (f"{target} is a folder; name a file" if parent.is_dir() else
-                                                f"the folder {parent} does not exist; create it or choose another"))
+    check_output_path(target, "--out")  # before fitting, not after it
     path = write_occupancy_fit(target)
     if args.in_place:
         load_occupancy_fit.cache_clear()  # the shipped file was just rewritten: read the new one

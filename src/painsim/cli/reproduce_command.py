@@ -7,7 +7,7 @@ import argparse
 import json
 from pathlib import Path
 
-from painsim.cli.common import UserError, atomic_write, fmt, format_table, parse_int
+from painsim.cli.common import UserError, atomic_write, check_output_path, fmt, format_table, parse_int
 from painsim.cli.library_commands import drug_rows
 from painsim.cli.options import HelpFormatter, add_model_file_options, examples, model_files
 
@@ -31,6 +31,7 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     n = parse_int(args.patients, "--patients", maximum=1_000_000)
     model_files(args)  # checked before anything is written; then the default of every part of the run
     out = Path(args.out)
+    check_output_path(out, "--out", folder=True, create_parents=True)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

@@ -8,7 +8,7 @@ import json
 import sys
 from pathlib import Path
 
-from painsim.cli.common import UserError, fmt, format_table, parse_int, sweep_options
+from painsim.cli.common import UserError, check_output_path, fmt, format_table, parse_int, sweep_options
 from painsim.cli.options import HelpFormatter, add_model_file_options, examples, model_files
 
 __all__ = ["add_parsers", "cmd_sensitivity", "cmd_sweep", "experiment_path", "shipped_experiments"]
@@ -63,6 +63,10 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         out = Path(args.out) if args.out else Path("results") / f"{path.stem}.zarr"
         if args.netcdf and Path(args.netcdf).suffix not in (".nc", ".nc4"):
             raise UserError(f"--netcdf must name a .nc file, got {args.netcdf!r}")
+        if args.out:  # before the sweep runs (the default results/ folder is created)
+            check_output_path(out, "--out", folder=True)
+        if args.netcdf:
+            check_output_path(args.netcdf, "--netcdf")
         stats = SweepStats()
         ds = run_sweep(exp, out=out, chunk_size=chunk, quiet=args.quiet, netcdf=args.netcdf,
                        overwrite=args.overwrite, stats=stats, **opts)
@@ -138,6 +142,8 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         params = None if not args.param else [parse_parameter_flag(t) for t in args.param]
         if args.out and Path(args.out).suffix not in (".json", ".nc", ".nc4"):
             raise UserError(f"--out must end in .json or .nc, got {args.out!r}")
+        if args.out:  # before the analysis, not after it
+            check_output_path(args.out, "--out")
         ds = run_sensitivity(
             exp, methods=methods, parameters=params,
             morris_trajectories=None if args.trajectories is None else parse_int(args.trajectories, "--trajectories",

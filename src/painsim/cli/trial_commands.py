@@ -7,7 +7,15 @@ import argparse
 import json
 from pathlib import Path
 
-from painsim.cli.common import UserError, atomic_write, format_table, parse_dose, parse_fraction, parse_int
+from painsim.cli.common import (
+    UserError,
+    atomic_write,
+    check_output_path,
+    format_table,
+    parse_dose,
+    parse_fraction,
+    parse_int,
+)
 from painsim.cli.options import (
     HelpFormatter,
     add_model_file_options,
@@ -95,9 +103,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     phys, cal = model_files(args)
     if few_patients(n):
         warn(few_patients(n))
-    if args.csv and not Path(args.csv).resolve().parent.is_dir():  # before the simulation, not after it
-        raise UserError(f"--csv {args.csv}: the folder {Path(args.csv).resolve().parent} does not exist; "
-                        "create it or choose another")
+    if args.csv:  # before the simulation, not after it
+        check_output_path(args.csv, "--csv")
     rows = validate(n_per_arm=n, seed=seed, quiet=args.quiet or args.json, model_draws=draws, phys=phys, cal=cal)
     if args.csv:
         atomic_write(Path(args.csv), rows_csv(rows))
@@ -159,7 +166,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
     # a user's refit goes to the current folder; replacing the shipped file is a developer's explicit act
     target = models_dir() / "calibration.toml" if args.in_place else Path(args.out or "calibration.toml")
-    _check_output_file(target, "--out")  # before the minute of fitting, not after it
+    check_output_path(target, "--out")  # before the minute of fitting, not after it
     phys, _ = model_files(argparse.Namespace(physiology=args.physiology, calibration=None))
     with Progress(300, "calibrate (outer evaluations, at most)", enabled=not args.quiet) as bar:
         doc = calibrate(phys=phys, progress=lambda i, v: bar.update(note=f"objective {v:.3f}"))
@@ -172,19 +179,6 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     if not args.in_place:
         print(f"use it with --calibration {path} (painsim trial, validate, reproduce, sweep, sensitivity)")
     return 0
-
-
-def _check_output_file(path: Path, option: str) -> None:
-    """An output file's folder exists and is writable, and the path is not a folder."""
-    import os
-
-    parent = path.resolve().parent
-    if not parent.is_dir():
-        raise UserError(f"{option} {path}: the folder {parent} does not exist; create it or choose another")
-    if path.is_dir():
-        raise UserError(f"{option} {path} is a folder; name a file")
-    if not os.access(parent, os.W_OK):
-        raise UserError(f"{option} {path}: the folder {parent} is not writable; choose another")
 
 
 def _check_calibration(args: argparse.Namespace) -> int:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
@@ -156,9 +155,9 @@ def experiment_main(name: str, run: Callable[..., Finding], argv: Sequence[str] 
     print(f"claim:    {f.claim}\nevidence: {f.evidence}\nverdict:  {f.verdict}\nsources:  {', '.join(f.sources)}")
     if args.out is not None:
         args.out.mkdir(parents=True, exist_ok=True)
-        tmp = args.out / f".{name}.json.tmp"
-        tmp.write_text(json.dumps(asdict(f), indent=2) + "\n", encoding="utf-8")
-        os.replace(tmp, args.out / f"{name}.json")
+        from painsim.atomic import atomic_write
+
+        atomic_write(args.out / f"{name}.json", json.dumps(asdict(f), indent=2) + "\n")
         if figure is not None:
             from painsim.figures.style import save
 

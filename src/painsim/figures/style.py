@@ -56,15 +56,17 @@ def new_figure(nrows: int = 1, ncols: int = 1, *, size: tuple[float, float] = (6
 
 
 def save(fig, stem: str | os.PathLike, *, formats: tuple[str, ...] = ("svg", "pdf", "png")) -> list[Path]:
-    """Save ``fig`` as ``stem.svg``, ``stem.pdf`` and ``stem.png`` (300 dpi), atomically each."""
+    """Save ``fig`` as ``stem.svg``, ``stem.pdf`` and ``stem.png`` (300 dpi), atomically each
+    (:func:`painsim.atomic.atomic_path`: a hidden temporary file with the same extension, renamed)."""
+    from painsim.atomic import atomic_path
+
     stem = Path(stem)
     stem.parent.mkdir(parents=True, exist_ok=True)
     out = []
     with style():
         for fmt in formats:
             target = stem.with_suffix(f".{fmt}")
-            tmp = target.with_name(f".{target.name}.tmp")
-            fig.savefig(tmp, format=fmt, dpi=300 if fmt == "png" else None)
-            os.replace(tmp, target)
+            with atomic_path(target) as tmp:
+                fig.savefig(tmp, format=fmt, dpi=300 if fmt == "png" else None)
             out.append(target)
     return out

@@ -71,6 +71,13 @@ complete, one whose status is still the fill value (−1) is recomputed on the n
 the same command therefore computes only the missing chunks, and since every number depends only
 on (parameters, seed + r, patient index) — never on the chunk, the thread count or the scheduler —
 the finished store is bit-identical to an uninterrupted run.
+
+One sweep at a time writes a store: :func:`run_sweep` holds the lock file ``<store>.lock`` (beside
+the store, so that it also covers creating the store and ``overwrite`` removing it; pid, host and
+start time inside) while it writes, and a second sweep of the same store stops at once with
+:class:`StoreLockedError`. A lock left by a killed run is taken over when its pid no longer runs
+on this host. The output paths are checked before anything is computed, and the netCDF file is
+written whole or not at all (:mod:`painsim.atomic`).
 """
 
 # The modules import their siblings, never this package (that would go round in a circle), each
@@ -83,7 +90,7 @@ from painsim.sweep.grid import STATUS_MEANINGS, STATUS_OK, ResolvedPoint, SweepC
 from painsim.sweep.point import PreparedPoint, prepare_point, simulate_point_trial
 from painsim.sweep.provenance import provenance_attrs
 from painsim.sweep.run import SweepStats, map_tasks, run_sweep
-from painsim.sweep.store import write_netcdf
+from painsim.sweep.store import StoreLockedError, lock_path, store_lock, write_netcdf
 
 __all__ = [
     "STATUS_MEANINGS",
@@ -96,10 +103,12 @@ __all__ = [
     "PreparedPoint",
     "ResolvedPoint",
     "SensitivitySpec",
+    "StoreLockedError",
     "SweepContext",
     "SweepStats",
     "check_parameter",
     "load_experiment",
+    "lock_path",
     "map_tasks",
     "parse_experiment",
     "prepare_point",
@@ -107,6 +116,7 @@ __all__ = [
     "resolve_point",
     "run_sweep",
     "simulate_point_trial",
+    "store_lock",
     "sweep_context",
     "write_netcdf",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import shutil
@@ -13,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from painsim.atomic import check_output_path
 from painsim.sweep.experiment import Experiment, load_experiment
 from painsim.sweep.fields import ExperimentError
 from painsim.sweep.grid import STATUS_MEANINGS, _block_shape, _tiles, sweep_context
@@ -27,6 +29,7 @@ from painsim.sweep.store import (
     _remove_partials,
     _StoreWriter,
     _variables,
+    store_lock,
     write_netcdf,
 )
 
@@ -193,11 +196,16 @@ def run_sweep(experiment: Experiment | str | os.PathLike[str], *, out: str | os.
         dotted name), ``trial``, ``outcome``, ``week`` and ``patient`` (``keep_patients``). Every
         variable and coordinate has ``units`` and ``long_name``; provenance is in ``attrs``.
         With ``out`` the Dataset is read back from the store (lazy, Dask-backed).
+
+    Raises
+    ------
+    painsim.atomic.OutputPathError
+        Before anything is computed, if ``out`` or ``netcdf`` cannot be written (a parent is a
+        regular file, or the folder is not writable; missing folders are created).
+    StoreLockedError
+        If another sweep is writing the store ``out`` (its lock file ``<out>.lock``, see
+        :func:`painsim.sweep.store.store_lock`).
     """
-    import xarray as xr
-
-    from painsim.progress import Progress
-
     exp = experiment if isinstance(experiment, Experiment) else load_experiment(experiment)
     if chunk_size is not None and (isinstance(chunk_size, bool) or int(chunk_size) < 1):
         raise ExperimentError(f"chunk size must be a positive whole number, got {chunk_size!r}")
@@ -208,10 +216,29 @@ def run_sweep(experiment: Experiment | str | os.PathLike[str], *, out: str | os.
     ctx = sweep_context(exp)
     sizes = tuple(len(a.values) for a in ctx.axes)
     block = _block_shape(sizes, chunk_size or _default_chunk_size(exp))
+    # the output paths are checked before anything is computed, and one sweep at a time writes a store
+    if netcdf is not None:
+        check_output_path(netcdf, create_parents=True)
+    guard = contextlib.ExitStack()
+    if out is not None:
+        out = check_output_path(out, folder=True, create_parents=True)
+        guard.enter_context(store_lock(out))
+    with guard:
+        return _run_locked(exp, ctx, sizes, block, out, scheduler=scheduler, workers=workers, quiet=quiet,
+                           netcdf=netcdf, overwrite=overwrite, stats=stats, t0=t0)
+
+
+def _run_locked(exp: Experiment, ctx: Any, sizes: tuple[int, ...], block: tuple[int, ...], out: Path | None, *,
+                scheduler: Any, workers: int | None, quiet: bool, netcdf: Any, overwrite: bool,
+                stats: SweepStats, t0: float):
+    """The body of :func:`run_sweep`, once the output paths are checked and the store is locked."""
+    import xarray as xr
+
+    from painsim.progress import Progress
+
     writer = None
     memory: dict[str, np.ndarray] | None = None
     if out is not None:
-        out = Path(out)
         if out.exists() and overwrite:
             if not (out / "zarr.json").exists():
                 raise ExperimentError(f"{out} exists and is not a zarr store; not overwriting it")

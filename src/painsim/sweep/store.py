@@ -7,10 +7,14 @@ How the store makes a sweep safe to kill and resume is described in :mod:`painsi
 from __future__ import annotations
 
 import contextlib
+import datetime
+import json
 import os
 import re
-import shutil
-import tempfile
+import secrets
+import socket
+import sys
+import time
 import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
@@ -18,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from painsim.atomic import OutputPathError, atomic_dir, atomic_path
 from painsim.response import OUTCOMES
 from painsim.sweep.experiment import Experiment
 from painsim.sweep.fields import ExperimentError
@@ -161,14 +166,8 @@ def _create_store(out: Path, ctx: SweepContext, block: tuple[int, ...]) -> None:
     """Write the store's metadata and coordinates to a temporary directory, then rename it."""
     template, encoding = _template(ctx, block)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.", suffix=".partial"))
-    try:
-        with _quiet_zarr():
-            template.to_zarr(str(tmp), mode="w", compute=False, encoding=encoding, consolidated=True)
-        os.rename(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    with atomic_dir(out) as tmp, _quiet_zarr():
+        template.to_zarr(str(tmp), mode="w", compute=False, encoding=encoding, consolidated=True)
 
 
 def _remove_partials(out: Path) -> int:
@@ -205,16 +204,138 @@ class _StoreWriter:
 
 
 def write_netcdf(ds, path: str | os.PathLike[str]) -> Path:
-    """Write a sweep Dataset to a netCDF-4 file (h5netcdf), atomically (temporary file + rename)."""
+    """Write a sweep Dataset to a netCDF-4 file (h5netcdf), atomically (:func:`painsim.atomic.atomic_path`)."""
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{p.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
+    with atomic_path(p) as tmp:
         ds.load().to_netcdf(tmp, engine="h5netcdf")
-        os.replace(tmp, p)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
     return p
+
+
+# --------------------------------------------------------------------------------------------
+# one writer per store
+
+
+class StoreLockedError(ExperimentError):
+    """Another painsim sweep is writing the same zarr store."""
+
+
+def lock_path(out: str | os.PathLike[str]) -> Path:
+    """The lock file of a store: ``<store>.lock`` beside it (so that it also covers creating and
+    ``--overwrite``-removing the store folder)."""
+    out = Path(out)
+    return out.with_name(out.name + ".lock")
+
+
+def _read_lock(lock: Path) -> dict | None:
+    """The holder recorded in a lock file (None: no lock file; {}: unreadable)."""
+    for _ in range(20):  # the holder writes its line just after creating the file
+        try:
+            text = lock.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return None
+        except OSError:
+            return {}
+        try:
+            info = json.loads(text)
+            if isinstance(info, dict):
+                return info
+        except ValueError:
+            pass
+        time.sleep(0.05)
+    return {}
+
+
+def _pid_alive(pid: Any) -> bool | None:
+    """Whether process ``pid`` of this host runs (None: cannot tell)."""
+    if os.name != "posix" or not isinstance(pid, int) or pid <= 0:
+        return None  # on Windows os.kill(pid, 0) would terminate the process
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    except OSError:
+        return None
+    return True
+
+
+def _locked_error(out: Path, lock: Path, info: dict) -> StoreLockedError:
+    pid = info.get("pid", "?")
+    host = info.get("host")
+    where = f" on {host}" if host and host != socket.gethostname() else ""
+    return StoreLockedError(f"{out} is being written by another painsim sweep (pid {pid}{where} since "
+                            f"{info.get('since', '?')}); wait for it or remove {lock} if that run is dead")
+
+
+@contextlib.contextmanager
+def store_lock(out: str | os.PathLike[str]) -> Iterator[Path]:
+    """Hold the exclusive write lock of a sweep store for the duration of the block.
+
+    The lock is the file ``<store>.lock``, created with ``O_CREAT | O_EXCL`` and holding the pid,
+    host and start time of the writer; it is removed when the block ends, normally or by an
+    exception. A lock left by a killed run (its pid no longer runs on this host) is taken over,
+    with a note on stderr; any other existing lock is refused.
+
+    Parameters
+    ----------
+    out : path-like
+        The zarr store; its folder must exist.
+
+    Yields
+    ------
+    Path
+        The lock file.
+
+    Raises
+    ------
+    StoreLockedError
+        If another sweep holds the lock: ``"<store> is being written by another painsim sweep
+        (pid N since T); wait for it or remove <lock> if that run is dead"``.
+    """
+    out = Path(out)
+    lock = lock_path(out)
+    me = {"pid": os.getpid(), "host": socket.gethostname(),
+          "since": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
+          "token": secrets.token_hex(8)}
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    for _ in range(10):
+        try:
+            fd = os.open(lock, flags, 0o666)
+        except FileExistsError:
+            info = _read_lock(lock)
+            if info is None:
+                continue  # released in the meantime: try again
+            if not (info.get("host") == me["host"] and _pid_alive(info.get("pid")) is False):
+                raise _locked_error(out, lock, info) from None
+            # left by a dead run on this host: move it aside, and check it is the one judged dead
+            aside = lock.with_name(f".{lock.name}.stale-{me['token']}")
+            try:
+                os.rename(lock, aside)
+            except FileNotFoundError:
+                continue
+            moved = _read_lock(aside)
+            if moved != info:  # a live writer's lock, created in between: put it back
+                with contextlib.suppress(OSError):
+                    os.link(aside, lock)
+                with contextlib.suppress(OSError):
+                    os.unlink(aside)
+                raise _locked_error(out, lock, moved or {}) from None
+            os.unlink(aside)
+            print(f"painsim: note: {lock} was left by pid {info.get('pid')} (since {info.get('since', '?')}), "
+                  "which no longer runs; taking it over", file=sys.stderr)
+            continue
+        except OSError as exc:
+            raise OutputPathError(f"cannot create the lock file {lock} ({exc.strerror or exc})") from None
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(json.dumps(me) + "\n")
+        break
+    else:
+        raise _locked_error(out, lock, _read_lock(lock) or {})
+    try:
+        yield lock
+    finally:
+        if (_read_lock(lock) or {}).get("token") == me["token"]:
+            with contextlib.suppress(OSError):
+                os.unlink(lock)
