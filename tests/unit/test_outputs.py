@@ -292,7 +292,7 @@ def test_fit_occupancy_out_is_checked_before_fitting(out, tmp_path, monkeypatch,
     monkeypatch.setattr("painsim.occupancy_fit.fit_occupancy", no_fit)
     assert main(["fit-occupancy", "--out", out.format(file="f")]) == 2
     err = capsys.readouterr().err
-    assert err.startswith(f"painsim: error: cannot write {out.format(file='f')}: ") and err.count("\n") == 1
+    assert err.startswith(f"painsim: error: --out {out.format(file='f')}: ") and err.count("\n") == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["f"]
 
 
