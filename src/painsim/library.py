@@ -11,8 +11,8 @@ the field and what was expected. Values are converted to painsim's canonical uni
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import hashlib
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -22,7 +22,17 @@ from typing import Any
 
 # Value, ModelFileError, models_dir and bibliography live in the reader; they stay importable from
 # here because the rest of painsim (and users) always found them here
-from painsim.modelfile import ModelFile, ModelFileError, Value, bibliography, models_dir, read_model_file
+from painsim.drug_bounds import check_drug_bounds
+from painsim.drug_names import Brand, UnknownDrugError, drug_names, parse_brand_names, resolve_drug_name
+from painsim.modelfile import (
+    ModelFile,
+    ModelFileError,
+    Value,
+    bib_keys,
+    bibliography,
+    models_dir,
+    read_model_file,
+)
 from painsim.sourced import cited_keys, replace_value
 
 __all__ = [
@@ -30,6 +40,7 @@ __all__ = [
     "DRUG_CLASSES",
     "TARGETS",
     "Anchor",
+    "Brand",
     "DosingSpec",
     "DrugSpec",
     "ModelFileError",
@@ -42,6 +53,7 @@ __all__ = [
     "drug_names",
     "load_drug",
     "load_library",
+    "load_user_drug",
     "models_dir",
     "parse_drug_file",
 ]
@@ -51,13 +63,7 @@ DRUG_CLASSES = ("SNRI", "SSRI", "NRI", "TCA")
 TARGETS = ("sert", "net")
 OCCUPANCY_METHODS = ("pet", "pet_dose_anchor", "derived_ki", "none")
 ANCHOR_AT = ("ss_mean", "ss_trough", "single_dose")
-
-
-class UnknownDrugError(KeyError):
-    """A drug name that is not in the library (the message suggests the nearest name)."""
-
-    def __str__(self) -> str:  # KeyError would quote the message
-        return str(self.args[0])
+_NAME_RE = re.compile(r"[a-z0-9_-]+")
 
 
 @dataclass(frozen=True)
@@ -175,6 +181,8 @@ class DrugSpec:
     sha256: str = ""
     notes: str | None = None
     overrides: Mapping[str, float] = field(default_factory=dict)
+    #: brand names with the bibliography key that names each (``[drug] brand_names``)
+    brand_names: tuple[Brand, ...] = ()
 
     @property
     def parent(self) -> MoietySpec:
@@ -189,7 +197,7 @@ class DrugSpec:
 
     def sources(self) -> tuple[str, ...]:
         """Every bibliography key this drug cites (sorted, without locators)."""
-        keys = cited_keys(self.dosing, self.moieties) | set(self.references)
+        keys = cited_keys(self.dosing, self.moieties) | set(self.references) | {b.source for b in self.brand_names}
         keys.discard("user")
         return tuple(sorted(keys))
 
@@ -233,16 +241,6 @@ class DrugSpec:
         moieties = (*self.moieties[:i], new_m, *self.moieties[i + 1:])
         return dataclasses.replace(self, moieties=moieties,
                                    overrides={**self.overrides, path: float(value)})
-
-
-def drug_names() -> list[str]:
-    """Names of every drug in the library, sorted."""
-    return sorted(p.stem for p in (models_dir() / "drugs").glob("*.toml"))
-
-
-def _suggest(name: str) -> str:
-    close = difflib.get_close_matches(name.lower(), drug_names(), n=1, cutoff=0.5)
-    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 # --------------------------------------------------------------------------------------------
@@ -348,10 +346,14 @@ def _from_drug(ctx: ModelFile, where: str, raw: dict[str, Any], drug: str, gaps:
     if extra:
         raise ctx.fail(f"{where}.{sorted(extra)[0]}", f"a moiety with from_drug takes its data from "
                                                       f"{other!r}; remove this key")
-    if other == drug:
-        raise ctx.fail(f"{where}.from_drug", "a drug cannot take a moiety from itself")
     try:
-        base = load_drug(other).parent
+        # a name of the shipped library only: a path here would be read relative to the current directory
+        resolved = resolve_drug_name(other)
+        if isinstance(resolved, Path):
+            raise UnknownDrugError(f"expected a drug of the library, got the file {other!r}")
+        if resolved == drug:
+            raise UnknownDrugError("a drug cannot take a moiety from itself")
+        base = load_drug(resolved).parent
     except UnknownDrugError as exc:
         raise ctx.fail(f"{where}.from_drug", str(exc)) from None
     notes = _notes(ctx, where, raw)
@@ -440,25 +442,38 @@ def _dosing(ctx: ModelFile, raw: Any) -> DosingSpec:
                       pgx=pgx, notes=_notes(ctx, where, raw))
 
 
-def parse_drug_file(path: Path, bib: frozenset[str] | None = None) -> DrugSpec:
-    """Parse and validate one drug file (dialect :data:`DIALECT`; its stem is the drug's name).
+def parse_drug_file(path: str | os.PathLike[str], bib: frozenset[str] | None = None, *,
+                    name_from_file: bool = True, bib_name: str = "models/references.bib") -> DrugSpec:
+    """Parse and validate one drug file (dialect :data:`DIALECT`).
 
-    ``bib``: the bibliography keys sources may cite (default: ``models/references.bib``).
+    Parameters
+    ----------
+    path : str or path-like
+        The file.
+    bib : frozenset of str, optional
+        The bibliography keys sources may cite (default: ``models/references.bib``).
+    name_from_file : bool
+        Require ``[drug] name`` to equal the file's stem (the rule of the shipped library, whose
+        file names are the drug names); a user's file may have any name.
+    bib_name : str
+        How messages name the bibliography.
 
     Raises
     ------
     ModelFileError
         Naming the file, the field and what was expected.
     """
-    ctx = ModelFile(path, bib)
+    ctx = ModelFile(path, bib, bib_name)
     data, doc = read_model_file(path, DIALECT)
     top = {"dialect", "drug", "dosing", "moieties"}
     ctx.check_keys("top level", doc, top, top)
-    d = ctx.check_keys("drug", doc["drug"], {"name", "display_name", "class", "subclass", "references", "notes"},
-                       {"name", "display_name", "class", "references"})
+    d = ctx.check_keys("drug", doc["drug"], {"name", "display_name", "class", "subclass", "references", "notes",
+                                             "brand_names"}, {"name", "display_name", "class", "references"})
     name = ctx.plain("drug.name", d["name"], "string")
-    if name != Path(path).stem:
+    if name_from_file and name != Path(path).stem:
         raise ctx.fail("drug.name", f"{name!r} must equal the file name {Path(path).stem!r}")
+    if not _NAME_RE.fullmatch(name):
+        raise ctx.fail("drug.name", f"expected lower-case letters, digits, '-' and '_', got {name!r}")
     ctx.plain("drug.display_name", d["display_name"], "string")
     ctx.plain("drug.class", d["class"], "string", choices=DRUG_CLASSES)
     ctx.plain("drug.subclass", d.get("subclass"), "string", optional=True)
@@ -466,6 +481,7 @@ def parse_drug_file(path: Path, bib: frozenset[str] | None = None) -> DrugSpec:
     if not refs:
         raise ctx.fail("drug.references", "expected a non-empty list of bibliography keys")
     ctx.source_keys("drug.references", refs)
+    brands = parse_brand_names(ctx, d.get("brand_names", []))
     dosing = _dosing(ctx, doc["dosing"])
     if not ctx.plain("moieties", doc["moieties"], "tables"):
         raise ctx.fail("moieties", "expected at least one [[moieties]] table (the parent)")
@@ -476,34 +492,78 @@ def parse_drug_file(path: Path, bib: frozenset[str] | None = None) -> DrugSpec:
     names = [m.name for m in moieties]
     if len(set(names)) != len(names):
         raise ctx.fail("moieties", "moiety names must be unique")
-    return DrugSpec(name=name, display_name=d["display_name"], drug_class=d["class"],
+    spec = DrugSpec(name=name, display_name=d["display_name"], drug_class=d["class"],
                     subclass=d.get("subclass"), references=tuple(refs), dosing=dosing,
                     moieties=tuple(moieties), path=str(path), sha256=hashlib.sha256(data).hexdigest(),
-                    notes=_notes(ctx, "drug", d))
+                    notes=_notes(ctx, "drug", d), brand_names=brands)
+    check_drug_bounds(ctx, spec)
+    return spec
 
 
-@lru_cache(maxsize=64)
-def load_drug(name: str) -> DrugSpec:
-    """Load one drug from the shipped library.
+def load_drug(name: str | os.PathLike[str]) -> DrugSpec:
+    """Load one drug: from the shipped library by name or brand, or from a user's drug file.
 
     Parameters
     ----------
-    name : str
-        Drug name (case-insensitive), e.g. ``"duloxetine"``.
+    name : str or path-like
+        Drug name or brand name (case-insensitive), e.g. ``"duloxetine"`` or ``"Cymbalta"``; or
+        a path ending in ``.toml`` (relative to the current directory): a drug file of your own
+        in the same dialect, read as strictly. Its sources may cite ``models/references.bib``
+        or a ``references.bib`` next to the file.
 
     Raises
     ------
     UnknownDrugError
-        If there is no such drug (the message suggests the nearest name).
+        No such drug (the message suggests the nearest name), a drug outside painsim's scope, or
+        a name too long or holding a path separator.
     ModelFileError
-        If the file breaks the dialect.
+        If the file is missing or breaks the dialect.
+
+    Examples
+    --------
+    >>> load_drug("Cymbalta").name
+    'duloxetine'
     """
-    key = name.strip().lower()
-    path = models_dir() / "drugs" / f"{key}.toml"
-    if not re.fullmatch(r"[a-z0-9_-]+", key) or not path.exists():
-        raise UnknownDrugError(f"unknown drug {name!r}{_suggest(key)} "
-                               f"(`painsim drugs` lists the {len(drug_names())} available)")
-    return parse_drug_file(path)
+    if isinstance(name, str) and not name.strip().lower().endswith(".toml"):
+        return _load_named(name)  # cached: simulations look drugs up by name in their loops
+    target = resolve_drug_name(name)
+    if isinstance(target, Path):
+        return load_user_drug(target)
+    return _load_named(target)
+
+
+@lru_cache(maxsize=256)
+def _load_named(name: str) -> DrugSpec:
+    target = resolve_drug_name(name)
+    if isinstance(target, Path):  # pragma: no cover - load_drug sends paths elsewhere
+        raise TypeError(target)
+    return _load_shipped(target)
+
+
+@lru_cache(maxsize=64)
+def _load_shipped(name: str) -> DrugSpec:
+    return parse_drug_file(models_dir() / "drugs" / f"{name}.toml")
+
+
+def load_user_drug(path: str | os.PathLike[str]) -> DrugSpec:
+    """Load a user's drug file (not cached: the file may be edited between calls).
+
+    Its ``source`` keys may cite the shipped bibliography or a ``references.bib`` in the same
+    directory (the union of both).
+
+    Raises
+    ------
+    ModelFileError
+        Missing file, a directory, or a file that breaks the dialect.
+    """
+    p = Path(path)
+    bib = bibliography()
+    bib_name = "models/references.bib"
+    local = p.parent / "references.bib"
+    if local.is_file():
+        bib = bib | bib_keys(local)
+        bib_name = f"models/references.bib or {local}"
+    return parse_drug_file(p, bib, name_from_file=False, bib_name=bib_name)
 
 
 def load_library() -> dict[str, DrugSpec]:
