@@ -10,8 +10,8 @@ absurd, never a real drug (the shipped library sits well inside each; see the co
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
+from painsim.drug_spec import DrugSpec
 from painsim.modelfile import ModelFile, Value
 
 __all__ = ["BOUNDS", "check_drug_bounds", "drug_values"]
@@ -60,11 +60,8 @@ BOUNDS: dict[str, tuple[float, float]] = {
 }
 
 
-def drug_values(drug: Any) -> Iterator[tuple[str, str, Value]]:
-    """Every sourced number of ``drug``: (field as messages name it, key of :data:`BOUNDS`, value).
-
-    ``drug`` is a :class:`painsim.library.DrugSpec` (not imported: the library imports this module).
-    """
+def drug_values(drug: DrugSpec) -> Iterator[tuple[str, str, Value]]:
+    """Every sourced number of ``drug``: (field as messages name it, key of :data:`BOUNDS`, value)."""
     d = drug.dosing
     for name in ("interval", "dose_min", "dose_max", "dose_min_therapeutic"):
         v = getattr(d, name)
@@ -103,7 +100,7 @@ def _unit(unit: str) -> str:
     return "" if unit in ("dimensionless", "1") else f" {unit}"
 
 
-def check_drug_bounds(ctx: ModelFile, drug: Any) -> None:
+def check_drug_bounds(ctx: ModelFile, drug: DrugSpec) -> None:
     """Refuse a drug with a number outside its physically possible range (see :data:`BOUNDS`).
 
     Also refuses Michaelis-Menten elimination that cannot keep up with the largest labelled dose
