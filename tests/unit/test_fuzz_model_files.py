@@ -213,9 +213,9 @@ def check_experiment(name: str, data: bytes) -> None:
         assert all(0.0 < v and math.isfinite(v) for v in d.doses), d
 
 
-_FAST = settings(max_examples=700, deadline=None, derandomize=True, database=None,
+_FAST = settings(max_examples=1200, deadline=None, derandomize=True, database=None,
                  suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-_FAST_EXP = settings(_FAST, max_examples=400)
+_FAST_EXP = settings(_FAST, max_examples=600)
 _SLOW = settings(_FAST, max_examples=5000, derandomize=False)
 
 
