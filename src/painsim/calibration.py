@@ -11,6 +11,7 @@ date and the painsim version. Its dialect is ``painsim-calibration/1``, read thr
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 from dataclasses import dataclass
 from functools import lru_cache
@@ -85,9 +86,10 @@ def parse_calibration(path: str | Path) -> Calibration:
     if cov is not None:
         k = len(PARAMETERS)
         ok = (len(cov) == k and all(isinstance(r, list) and len(r) == k for r in cov)
-              and all(isinstance(v, int | float) and not isinstance(v, bool) for r in cov for v in r))
+              and all(isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+                      for r in cov for v in r))
         if not ok or any(cov[i][i] <= 0 or cov[i][j] != cov[j][i] for i in range(k) for j in range(k)):
-            raise ctx.fail("ln_covariance", f"expected a symmetric {k}x{k} matrix of numbers with a positive "
+            raise ctx.fail("ln_covariance", f"expected a symmetric {k}x{k} matrix of finite numbers with a positive "
                                             f"diagonal; {_RERUN}")
         cov = tuple(tuple(float(v) for v in r) for r in cov)
     return Calibration(**{name: _parameter(ctx, name, params[name]) for name in PARAMETERS}, path=str(path),

@@ -11,25 +11,35 @@ the field and what was expected. Values are converted to painsim's canonical uni
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import hashlib
+import os
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-# Value, ModelFileError, models_dir and bibliography live in the reader; they stay importable from
-# here because the rest of painsim (and users) always found them here
-from painsim.modelfile import ModelFile, ModelFileError, Value, bibliography, models_dir, read_model_file
-from painsim.sourced import cited_keys, replace_value
+# the spec types (painsim.drug_spec), UnknownDrugError and drug_names (painsim.drug_names) and Value,
+# ModelFileError, models_dir and bibliography (the reader) stay importable from here, where the rest
+# of painsim and users always found them
+from painsim.drug_bounds import check_drug_bounds
+from painsim.drug_names import Brand, UnknownDrugError, drug_names, parse_brand_names, resolve_drug_name
+from painsim.drug_spec import Anchor, DosingSpec, DrugSpec, MoietySpec, OccupancySpec, PKSpec
+from painsim.modelfile import (
+    ModelFile,
+    ModelFileError,
+    Value,
+    bib_keys,
+    bibliography,
+    models_dir,
+    read_model_file,
+)
 
 __all__ = [
     "DIALECT",
     "DRUG_CLASSES",
     "TARGETS",
     "Anchor",
+    "Brand",
     "DosingSpec",
     "DrugSpec",
     "ModelFileError",
@@ -42,6 +52,7 @@ __all__ = [
     "drug_names",
     "load_drug",
     "load_library",
+    "load_user_drug",
     "models_dir",
     "parse_drug_file",
 ]
@@ -51,198 +62,7 @@ DRUG_CLASSES = ("SNRI", "SSRI", "NRI", "TCA")
 TARGETS = ("sert", "net")
 OCCUPANCY_METHODS = ("pet", "pet_dose_anchor", "derived_ki", "none")
 ANCHOR_AT = ("ss_mean", "ss_trough", "single_dose")
-
-
-class UnknownDrugError(KeyError):
-    """A drug name that is not in the library (the message suggests the nearest name)."""
-
-    def __str__(self) -> str:  # KeyError would quote the message
-        return str(self.args[0])
-
-
-@dataclass(frozen=True)
-class PKSpec:
-    """Pharmacokinetic parameters of one moiety (canonical units).
-
-    ``cl``/``v``/``q``/``vp`` are on the basis named by ``cl_basis``; use :meth:`apparent`
-    for the oral-apparent values the parent's PK model needs and :meth:`systemic` for a
-    formed metabolite's disposition.
-    """
-
-    compartments: int
-    elimination: str
-    cl_basis: str
-    bioavailability: Value | None
-    ka: Value | None
-    lag: Value | None
-    cl: Value | None
-    v: Value
-    q: Value | None
-    vp: Value | None
-    vmax: Value | None
-    km: Value | None
-    notes: str | None = None
-
-    def _scaled(self, factor: float) -> dict[str, float]:
-        out = {"v": self.v.value * factor}
-        for name in ("cl", "q", "vp", "vmax"):
-            val = getattr(self, name)
-            if val is not None:
-                out[name] = val.value * factor
-        if self.km is not None:
-            out["km"] = self.km.value
-        return out
-
-    def apparent(self) -> dict[str, float]:
-        """Oral-apparent parameters (CL/F, V/F, ...) in canonical units."""
-        if self.cl_basis == "systemic":
-            assert self.bioavailability is not None
-            return self._scaled(1.0 / self.bioavailability.value)
-        return self._scaled(1.0)
-
-    def systemic(self) -> dict[str, float]:
-        """Systemic disposition parameters; apparent values where F is unknown (see notes)."""
-        return self._scaled(1.0)
-
-
-@dataclass(frozen=True)
-class Anchor:
-    """A measured occupancy at a dose, used to solve for an EC50 through the PK model."""
-
-    dose: Value
-    occupancy: Value
-    at: str
-    time_after_dose: Value | None = None
-    note: str | None = None
-
-
-@dataclass(frozen=True)
-class OccupancySpec:
-    """How a moiety's occupancy of one transporter is parametrised."""
-
-    target: str
-    method: str
-    ec50: Value | None
-    emax: Value | None
-    hill: Value | None
-    anchors: tuple[Anchor, ...] = ()
-    notes: str | None = None
-
-
-@dataclass(frozen=True)
-class MoietySpec:
-    """An active moiety: the parent drug or an active metabolite."""
-
-    name: str
-    role: str
-    molecular_weight: Value
-    fu: Value | None
-    pk: PKSpec
-    affinity: Mapping[str, Value]
-    occupancy: Mapping[str, OccupancySpec]
-    variability: Mapping[str, Value]
-    formed_from: str | None = None
-    formation_fraction: Value | None = None
-    from_drug: str | None = None
-    gaps: tuple[str, ...] = ()
-    notes: str | None = None
-
-
-@dataclass(frozen=True)
-class DosingSpec:
-    """Usual dosing of a drug."""
-
-    interval: Value
-    dose_min: Value
-    dose_max: Value
-    dose_min_therapeutic: Value | None
-    pgx: Mapping[str, Value]
-    notes: str | None = None
-
-
-@dataclass(frozen=True)
-class DrugSpec:
-    """A drug from the library: identity, dosing and its active moieties (parent first)."""
-
-    name: str
-    display_name: str
-    drug_class: str
-    subclass: str | None
-    references: tuple[str, ...]
-    dosing: DosingSpec
-    moieties: tuple[MoietySpec, ...]
-    path: str = ""
-    sha256: str = ""
-    notes: str | None = None
-    overrides: Mapping[str, float] = field(default_factory=dict)
-
-    @property
-    def parent(self) -> MoietySpec:
-        return self.moieties[0]
-
-    def moiety(self, name: str) -> MoietySpec:
-        for m in self.moieties:
-            if m.name == name:
-                return m
-        raise KeyError(f"{self.name} has no moiety {name!r}; moieties: "
-                       f"{', '.join(m.name for m in self.moieties)}")
-
-    def sources(self) -> tuple[str, ...]:
-        """Every bibliography key this drug cites (sorted, without locators)."""
-        keys = cited_keys(self.dosing, self.moieties) | set(self.references)
-        keys.discard("user")
-        return tuple(sorted(keys))
-
-    def with_value(self, path: str, value: float) -> DrugSpec:
-        """Return a copy with one sourced number replaced (nothing is mutated).
-
-        Parameters
-        ----------
-        path : str
-            Dotted name: ``"<moiety>.pk.<param>"``, ``"<moiety>.affinity.ki_net"``,
-            ``"<moiety>.occupancy.<target>.<ec50|emax|hill>"``, ``"<moiety>.fu"`` or
-            ``"dosing.<field>"``. The value is in the field's canonical unit.
-        value : float
-            The new number.
-
-        Examples
-        --------
-        >>> dlx = load_drug("duloxetine")
-        >>> faster = dlx.with_value("duloxetine.pk.cl", 150.0)
-        >>> faster.parent.pk.cl.value, dlx.parent.pk.cl.value
-        (150.0, 114.0)
-        """
-        parts = path.split(".")
-        if parts[0] == "dosing":
-            dosing = replace_value(self.dosing, parts[1:], value, name=path)
-            return dataclasses.replace(self, dosing=dosing,
-                                       overrides={**self.overrides, path: float(value)})
-        names = [m.name for m in self.moieties]
-        if parts[0] not in names:
-            raise KeyError(f"{path!r}: no moiety {parts[0]!r} in {self.name} "
-                           f"(moieties: {', '.join(names)})")
-        i = names.index(parts[0])
-        if (len(parts) == 4 and parts[1] == "occupancy" and parts[3] == "ec50"
-                and parts[2] in self.moieties[i].occupancy
-                and self.moieties[i].occupancy[parts[2]].ec50 is None):
-            # a derived EC50 lives in models/occupancy_fit.toml: override it by name
-            if self.moieties[i].occupancy[parts[2]].method == "none":
-                raise KeyError(f"{path!r}: {parts[0]} does not bind {parts[2].upper()} in the model file")
-            return dataclasses.replace(self, overrides={**self.overrides, path: float(value)})
-        new_m = replace_value(self.moieties[i], parts[1:], value, name=path)
-        moieties = (*self.moieties[:i], new_m, *self.moieties[i + 1:])
-        return dataclasses.replace(self, moieties=moieties,
-                                   overrides={**self.overrides, path: float(value)})
-
-
-def drug_names() -> list[str]:
-    """Names of every drug in the library, sorted."""
-    return sorted(p.stem for p in (models_dir() / "drugs").glob("*.toml"))
-
-
-def _suggest(name: str) -> str:
-    close = difflib.get_close_matches(name.lower(), drug_names(), n=1, cutoff=0.5)
-    return f"; did you mean {close[0]!r}?" if close else ""
+_NAME_RE = re.compile(r"[a-z0-9_-]+")
 
 
 # --------------------------------------------------------------------------------------------
@@ -348,10 +168,14 @@ def _from_drug(ctx: ModelFile, where: str, raw: dict[str, Any], drug: str, gaps:
     if extra:
         raise ctx.fail(f"{where}.{sorted(extra)[0]}", f"a moiety with from_drug takes its data from "
                                                       f"{other!r}; remove this key")
-    if other == drug:
-        raise ctx.fail(f"{where}.from_drug", "a drug cannot take a moiety from itself")
     try:
-        base = load_drug(other).parent
+        # a name of the shipped library only: a path here would be read relative to the current directory
+        resolved = resolve_drug_name(other)
+        if isinstance(resolved, Path):
+            raise UnknownDrugError(f"expected a drug of the library, got the file {other!r}")
+        if resolved == drug:
+            raise UnknownDrugError("a drug cannot take a moiety from itself")
+        base = load_drug(resolved).parent
     except UnknownDrugError as exc:
         raise ctx.fail(f"{where}.from_drug", str(exc)) from None
     notes = _notes(ctx, where, raw)
@@ -440,25 +264,38 @@ def _dosing(ctx: ModelFile, raw: Any) -> DosingSpec:
                       pgx=pgx, notes=_notes(ctx, where, raw))
 
 
-def parse_drug_file(path: Path, bib: frozenset[str] | None = None) -> DrugSpec:
-    """Parse and validate one drug file (dialect :data:`DIALECT`; its stem is the drug's name).
+def parse_drug_file(path: str | os.PathLike[str], bib: frozenset[str] | None = None, *,
+                    name_from_file: bool = True, bib_name: str = "models/references.bib") -> DrugSpec:
+    """Parse and validate one drug file (dialect :data:`DIALECT`).
 
-    ``bib``: the bibliography keys sources may cite (default: ``models/references.bib``).
+    Parameters
+    ----------
+    path : str or path-like
+        The file.
+    bib : frozenset of str, optional
+        The bibliography keys sources may cite (default: ``models/references.bib``).
+    name_from_file : bool
+        Require ``[drug] name`` to equal the file's stem (the rule of the shipped library, whose
+        file names are the drug names); a user's file may have any name.
+    bib_name : str
+        How messages name the bibliography.
 
     Raises
     ------
     ModelFileError
         Naming the file, the field and what was expected.
     """
-    ctx = ModelFile(path, bib)
+    ctx = ModelFile(path, bib, bib_name)
     data, doc = read_model_file(path, DIALECT)
     top = {"dialect", "drug", "dosing", "moieties"}
     ctx.check_keys("top level", doc, top, top)
-    d = ctx.check_keys("drug", doc["drug"], {"name", "display_name", "class", "subclass", "references", "notes"},
-                       {"name", "display_name", "class", "references"})
+    d = ctx.check_keys("drug", doc["drug"], {"name", "display_name", "class", "subclass", "references", "notes",
+                                             "brand_names"}, {"name", "display_name", "class", "references"})
     name = ctx.plain("drug.name", d["name"], "string")
-    if name != Path(path).stem:
+    if name_from_file and name != Path(path).stem:
         raise ctx.fail("drug.name", f"{name!r} must equal the file name {Path(path).stem!r}")
+    if not _NAME_RE.fullmatch(name):
+        raise ctx.fail("drug.name", f"expected lower-case letters, digits, '-' and '_', got {name!r}")
     ctx.plain("drug.display_name", d["display_name"], "string")
     ctx.plain("drug.class", d["class"], "string", choices=DRUG_CLASSES)
     ctx.plain("drug.subclass", d.get("subclass"), "string", optional=True)
@@ -466,6 +303,7 @@ def parse_drug_file(path: Path, bib: frozenset[str] | None = None) -> DrugSpec:
     if not refs:
         raise ctx.fail("drug.references", "expected a non-empty list of bibliography keys")
     ctx.source_keys("drug.references", refs)
+    brands = parse_brand_names(ctx, d.get("brand_names", []))
     dosing = _dosing(ctx, doc["dosing"])
     if not ctx.plain("moieties", doc["moieties"], "tables"):
         raise ctx.fail("moieties", "expected at least one [[moieties]] table (the parent)")
@@ -476,34 +314,78 @@ def parse_drug_file(path: Path, bib: frozenset[str] | None = None) -> DrugSpec:
     names = [m.name for m in moieties]
     if len(set(names)) != len(names):
         raise ctx.fail("moieties", "moiety names must be unique")
-    return DrugSpec(name=name, display_name=d["display_name"], drug_class=d["class"],
+    spec = DrugSpec(name=name, display_name=d["display_name"], drug_class=d["class"],
                     subclass=d.get("subclass"), references=tuple(refs), dosing=dosing,
                     moieties=tuple(moieties), path=str(path), sha256=hashlib.sha256(data).hexdigest(),
-                    notes=_notes(ctx, "drug", d))
+                    notes=_notes(ctx, "drug", d), brand_names=brands)
+    check_drug_bounds(ctx, spec)
+    return spec
 
 
-@lru_cache(maxsize=64)
-def load_drug(name: str) -> DrugSpec:
-    """Load one drug from the shipped library.
+def load_drug(name: str | os.PathLike[str]) -> DrugSpec:
+    """Load one drug: from the shipped library by name or brand, or from a user's drug file.
 
     Parameters
     ----------
-    name : str
-        Drug name (case-insensitive), e.g. ``"duloxetine"``.
+    name : str or path-like
+        Drug name or brand name (case-insensitive), e.g. ``"duloxetine"`` or ``"Cymbalta"``; or
+        a path ending in ``.toml`` (relative to the current directory): a drug file of your own
+        in the same dialect, read as strictly. Its sources may cite ``models/references.bib``
+        or a ``references.bib`` next to the file.
 
     Raises
     ------
     UnknownDrugError
-        If there is no such drug (the message suggests the nearest name).
+        No such drug (the message suggests the nearest name), a drug outside painsim's scope, or
+        a name too long or holding a path separator.
     ModelFileError
-        If the file breaks the dialect.
+        If the file is missing or breaks the dialect.
+
+    Examples
+    --------
+    >>> load_drug("Cymbalta").name
+    'duloxetine'
     """
-    key = name.strip().lower()
-    path = models_dir() / "drugs" / f"{key}.toml"
-    if not re.fullmatch(r"[a-z0-9_-]+", key) or not path.exists():
-        raise UnknownDrugError(f"unknown drug {name!r}{_suggest(key)} "
-                               f"(`painsim drugs` lists the {len(drug_names())} available)")
-    return parse_drug_file(path)
+    if isinstance(name, str) and not name.strip().lower().endswith(".toml"):
+        return _load_named(name)  # cached: simulations look drugs up by name in their loops
+    target = resolve_drug_name(name)
+    if isinstance(target, Path):
+        return load_user_drug(target)
+    return _load_named(target)
+
+
+@lru_cache(maxsize=256)
+def _load_named(name: str) -> DrugSpec:
+    target = resolve_drug_name(name)
+    if isinstance(target, Path):  # pragma: no cover - load_drug sends paths elsewhere
+        raise TypeError(target)
+    return _load_shipped(target)
+
+
+@lru_cache(maxsize=64)
+def _load_shipped(name: str) -> DrugSpec:
+    return parse_drug_file(models_dir() / "drugs" / f"{name}.toml")
+
+
+def load_user_drug(path: str | os.PathLike[str]) -> DrugSpec:
+    """Load a user's drug file (not cached: the file may be edited between calls).
+
+    Its ``source`` keys may cite the shipped bibliography or a ``references.bib`` in the same
+    directory (the union of both).
+
+    Raises
+    ------
+    ModelFileError
+        Missing file, a directory, or a file that breaks the dialect.
+    """
+    p = Path(path)
+    bib = bibliography()
+    bib_name = "models/references.bib"
+    local = p.parent / "references.bib"
+    if local.is_file():
+        bib = bib | bib_keys(local)
+        bib_name = f"models/references.bib or {local}"
+    return parse_drug_file(p, bib, name_from_file=False, bib_name=bib_name)
 
 
 def load_library() -> dict[str, DrugSpec]:

@@ -44,6 +44,7 @@ __all__ = [
     "ModelFile",
     "ModelFileError",
     "Value",
+    "bib_keys",
     "bibliography",
     "models_dir",
     "parse_dialect",
@@ -114,7 +115,18 @@ def bibliography(path: str | None = None) -> frozenset[str]:
     bib = Path(path) if path else models_dir() / "references.bib"
     if not bib.exists():
         return frozenset()
-    text = bib.read_text(encoding="utf-8")
+    return bib_keys(bib)
+
+
+def bib_keys(path: str | os.PathLike[str]) -> frozenset[str]:
+    """The keys of the BibTeX file ``path``, read now (not cached: a user's file may change).
+
+    Raises
+    ------
+    ModelFileError
+        If the file is missing, unreadable or not UTF-8.
+    """
+    _, text = _read_text(Path(path))
     return frozenset(re.findall(r"@\w+\s*\{\s*([^,\s]+)\s*,", text))
 
 
@@ -207,6 +219,8 @@ class ModelFile:
     bib : frozenset of str, optional
         Bibliography keys that ``source`` fields may cite (default: ``models/references.bib``,
         read on first use).
+    bib_name : str
+        How messages name the bibliography (a user's file may also cite its own).
 
     Examples
     --------
@@ -217,9 +231,11 @@ class ModelFile:
     'my.toml: pk.v: required'
     """
 
-    def __init__(self, path: str | os.PathLike[str], bib: frozenset[str] | None = None):
+    def __init__(self, path: str | os.PathLike[str], bib: frozenset[str] | None = None,
+                 bib_name: str = "models/references.bib"):
         self.path = Path(path)
         self._bib = bib
+        self.bib_name = bib_name
 
     @property
     def bib(self) -> frozenset[str]:
@@ -305,14 +321,14 @@ class ModelFile:
     def source_keys(self, field: str, raw: Any) -> tuple[str, ...]:
         """Check a ``source``: a bibliography key or a list of them (each may carry ``:locator``)."""
         if raw is None or raw == "" or raw == []:
-            raise self.fail(field, "missing 'source' (a key of models/references.bib)")
+            raise self.fail(field, f"missing 'source' (a key of {self.bib_name})")
         sources = (raw,) if isinstance(raw, str) else tuple(raw) if isinstance(raw, list) else (None,)
         if not all(isinstance(s, str) and s for s in sources):
             raise self.fail(field, "'source' must be a key or a list of keys")
         for s in sources:
             key = s.split(":")[0]
             if key not in self.bib:
-                raise self.fail(field, f"source key {key!r} is not in models/references.bib; add an entry")
+                raise self.fail(field, f"source key {key!r} is not in {self.bib_name}; add an entry")
         return sources
 
     # -- sourced numbers -----------------------------------------------------------------
@@ -448,8 +464,26 @@ def parse_model_text(text: str, path: str | os.PathLike[str], dialect: str) -> d
         doc = tomllib.loads(text.removeprefix("\ufeff"))  # an editor's byte-order mark is not an error
     except tomllib.TOMLDecodeError as exc:
         raise f.fail("syntax", f"not valid TOML ({exc})") from None
+    _check_integers(f, doc, "")
     f.check_dialect(doc, dialect)
     return doc
+
+
+#: TOML whole numbers are 64-bit signed (TOML 1.0, "Integer"); tomllib reads any size, and a larger
+#: one would raise OverflowError wherever it meets a float
+_INT64 = (-(2**63), 2**63 - 1)
+
+
+def _check_integers(f: ModelFile, node: Any, where: str) -> None:
+    """Refuse whole numbers outside the 64-bit range TOML allows (naming the field)."""
+    if isinstance(node, dict):
+        for k, v in node.items():
+            _check_integers(f, v, f"{where}.{k}" if where else str(k))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            _check_integers(f, v, f"{where}[{i}]")
+    elif isinstance(node, int) and not isinstance(node, bool) and not _INT64[0] <= node <= _INT64[1]:
+        raise f.fail(where, "a whole number outside the 64-bit range TOML allows; write it as a float (1e30)")
 
 
 def read_model_file(path: str | os.PathLike[str], dialect: str, *,
@@ -479,6 +513,12 @@ def read_model_file(path: str | os.PathLike[str], dialect: str, *,
         another kind, or an unsupported version.
     """
     p = Path(path)
+    data, text = _read_text(p, if_missing)
+    return data, parse_model_text(text, p, dialect)
+
+
+def _read_text(p: Path, if_missing: str | None = None) -> tuple[bytes, str]:
+    """The bytes and the UTF-8 text of ``p``; every failure a :class:`ModelFileError` on one line."""
     f = ModelFile(p)
     try:
         data = p.read_bytes()
@@ -486,12 +526,12 @@ def read_model_file(path: str | os.PathLike[str], dialect: str, *,
         raise f.fail("file", "not found" + (f"; {if_missing}" if if_missing else "")) from None
     except IsADirectoryError:
         raise f.fail("file", "is a directory, not a model file") from None
-    except OSError as exc:
-        raise f.fail("file", f"cannot read ({exc.strerror or exc})") from None
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the name
+        raise f.fail("file", f"cannot read ({getattr(exc, 'strerror', None) or exc})") from None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[:exc.start].count(b"\n") + 1
         raise f.fail("encoding", f"not UTF-8 (byte 0x{data[exc.start]:02x} on line {line}); "
                                  "save the file as UTF-8") from None
-    return data, parse_model_text(text, p, dialect)
+    return data, text

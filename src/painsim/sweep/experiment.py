@@ -150,12 +150,14 @@ def parse_experiment(text: str, path: str | None = None) -> Experiment:
         if list(report_weeks) != sorted(set(report_weeks)):
             raise ExperimentError(f"{_where(path)}experiment.report_weeks: must increase without repeats")
     outcomes = e.get("outcomes", ["50pct"])
-    if not isinstance(outcomes, list) or not outcomes or any(o not in OUTCOMES for o in outcomes):
+    # isinstance first: a table or list is unhashable and cannot be looked up in OUTCOMES
+    if not isinstance(outcomes, list) or not outcomes or any(not isinstance(o, str) or o not in OUTCOMES
+                                                             for o in outcomes):
         raise ExperimentError(f"{_where(path)}experiment.outcomes: must be a list of {', '.join(OUTCOMES)}")
     if len(set(outcomes)) != len(outcomes):
         raise ExperimentError(f"{_where(path)}experiment.outcomes: values repeat")
     condition = e.get("condition", "dpn")
-    if condition not in CONDITIONS:
+    if not isinstance(condition, str) or condition not in CONDITIONS:
         raise ExperimentError(f"{_where(path)}experiment.condition: must be one of {', '.join(CONDITIONS)}, "
                               f"got {condition!r}")
     placebo = e.get("placebo_response")
@@ -164,10 +166,10 @@ def parse_experiment(text: str, path: str | None = None) -> Experiment:
         if not 0.0 < placebo < 1.0:
             raise ExperimentError(f"{_where(path)}experiment.placebo_response: must lie strictly between 0 and 1")
     placebo_outcome = e.get("placebo_outcome", "50pct")
-    if placebo_outcome not in OUTCOMES:
+    if not isinstance(placebo_outcome, str) or placebo_outcome not in OUTCOMES:
         raise ExperimentError(f"{_where(path)}experiment.placebo_outcome: must be one of {', '.join(OUTCOMES)}")
     design = e.get("design", "parallel")
-    if design not in ("parallel", "crossover"):
+    if not isinstance(design, str) or design not in ("parallel", "crossover"):
         raise ExperimentError(f"{_where(path)}experiment.design: must be 'parallel' or 'crossover'")
     missed = _num(e.get("missed_doses", 0.0), "experiment.missed_doses", path)
     if not 0.0 <= missed < 1.0:
@@ -185,7 +187,11 @@ def parse_experiment(text: str, path: str | None = None) -> Experiment:
         if not isinstance(raw, str):
             raise ExperimentError(f"{_where(path)}experiment.{key}: must be a file path")
         p = (base / raw) if not Path(raw).is_absolute() else Path(raw)
-        if not p.is_file():
+        try:
+            found = p.is_file()
+        except (OSError, ValueError):  # a name too long for the file system, or with a NUL byte
+            found = False
+        if not found:
             raise ExperimentError(f"{_where(path)}experiment.{key}: file {raw!r} not found")
         files[key] = str(p)
     try:

@@ -129,12 +129,14 @@ def _values(raw: Any, where: str, path: str | None) -> tuple[float, ...]:
             raise ExperimentError(f"{_where(path)}{where}: a range needs 'start' and 'stop'")
         start, stop = _num(raw["start"], f"{where}.start", path), _num(raw["stop"], f"{where}.stop", path)
         scale = raw.get("scale", "linear")
-        if scale not in ("linear", "log"):
+        if not isinstance(scale, str) or scale not in ("linear", "log"):
             raise ExperimentError(f"{_where(path)}{where}.scale: must be 'linear' or 'log', got {scale!r}")
         if ("num" in raw) == ("step" in raw):
             raise ExperimentError(f"{_where(path)}{where}: give exactly one of 'num' and 'step'")
         if stop < start:
             raise ExperimentError(f"{_where(path)}{where}: stop ({stop:g}) is below start ({start:g})")
+        if not math.isfinite(stop - start):  # linspace and the step count would overflow
+            raise ExperimentError(f"{_where(path)}{where}: the range from {start:g} to {stop:g} is too wide")
         if "num" in raw:
             num = _int(raw["num"], f"{where}.num", path, maximum=100_000)
             if num == 1 and stop != start:
@@ -151,7 +153,10 @@ def _values(raw: Any, where: str, path: str | None) -> tuple[float, ...]:
             step = _num(raw["step"], f"{where}.step", path)
             if step <= 0:
                 raise ExperimentError(f"{_where(path)}{where}.step: must be positive, got {step:g}")
-            n = math.floor((stop - start) / step + 1e-9) + 1
+            span = (stop - start) / step  # inf for a tiny step: compare before math.floor
+            if not span < 100_000:
+                raise ExperimentError(f"{_where(path)}{where}: the range has more than 100000 values")
+            n = math.floor(span + 1e-9) + 1
             if n > 100_000:
                 raise ExperimentError(f"{_where(path)}{where}: the range has {n} values (at most 100000)")
             arr = start + step * np.arange(n)
@@ -269,8 +274,10 @@ def check_parameter(name: str, raw: Any, *, specs: Mapping[str, DrugSpec], ideal
 def _sensitivity(raw: Any, *, specs: Mapping[str, DrugSpec], idealised: bool, phys: Physiology,
                  outcomes: tuple[str, ...], weeks: int, path: str | None) -> SensitivitySpec:
     t = _check_keys(raw, _SENS_KEYS, "[sensitivity]", path)
-    params_raw = _check_keys(t.get("parameters", {}), set(t.get("parameters", {})), "[sensitivity.parameters]",
-                             path)
+    params_raw = t.get("parameters", {})
+    if not isinstance(params_raw, dict):  # before set(): a number is not iterable, a list of lists not hashable
+        raise ExperimentError(f"{_where(path)}[sensitivity.parameters]: must be a table of dotted names, "
+                              "e.g. \"calibration.w_ne\" = { low = 5.5, high = 22.0 }")
     if not params_raw:
         raise ExperimentError(f"{_where(path)}[sensitivity.parameters]: must name at least one parameter")
     params = []
@@ -283,7 +290,7 @@ def _sensitivity(raw: Any, *, specs: Mapping[str, DrugSpec], idealised: bool, ph
         if not lo < hi:
             raise ExperimentError(f"{_where(path)}{where}: low ({lo:g}) must be below high ({hi:g})")
         scale = b.get("scale", "linear")
-        if scale not in ("linear", "log") or (scale == "log" and lo <= 0):
+        if not isinstance(scale, str) or scale not in ("linear", "log") or (scale == "log" and lo <= 0):
             raise ExperimentError(f"{_where(path)}{where}: scale must be 'linear' or 'log' (log needs low > 0)")
         check_parameter(name, [lo, hi], specs=specs, idealised=idealised, phys=phys, path=path)
         params.append((name, lo, hi, scale))
@@ -292,7 +299,7 @@ def _sensitivity(raw: Any, *, specs: Mapping[str, DrugSpec], idealised: bool, ph
             or any(m not in ("morris", "sobol") for m in methods)):
         raise ExperimentError(f"{_where(path)}sensitivity.methods: must be a list of 'morris' and/or 'sobol'")
     outcome = t.get("outcome", outcomes[0])
-    if outcome not in OUTCOMES:
+    if not isinstance(outcome, str) or outcome not in OUTCOMES:
         raise ExperimentError(f"{_where(path)}sensitivity.outcome: must be one of {', '.join(OUTCOMES)}")
     week = None if "week" not in t else _int(t["week"], "sensitivity.week", path, maximum=weeks)
     sobol_n = _int(t.get("sobol_n", 32), "sensitivity.sobol_n", path, minimum=2, maximum=1 << 16)

@@ -25,7 +25,7 @@ def synthetic_drug(*, ka: float = 1.0, cl: float = 10.0, v: float = 100.0, q: fl
                    km: float | None = None, metabolite: dict | None = None,
                    ec50_sert: float | None = 10.0, ec50_net: float | None = None,
                    emax: float = 1.0, hill: float = 1.0, mw: float = 300.0,
-                   dose_max: float = 100.0, name: str = "synthetic") -> DrugSpec:
+                   dose_max: float | None = None, name: str = "synthetic") -> DrugSpec:
     """A drug with chosen parameters, written in the model-file dialect and loaded strictly.
 
     Parameters
@@ -39,8 +39,13 @@ def synthetic_drug(*, ka: float = 1.0, cl: float = 10.0, v: float = 100.0, q: fl
         ``ec50_net``): one active metabolite.
     ec50_sert, ec50_net : float, optional
         ng/mL (PET method); ``None`` means the moiety does not bind.
+    dose_max : float, optional
+        mg/day (default 100; with ``vmax``, at most 90 % of what Vmax eliminates in a day, since
+        the loader refuses saturable elimination slower than the largest dose rate).
     """
     mm = vmax is not None
+    if dose_max is None:
+        dose_max = min(100.0, 0.9 * 24.0 * vmax) if mm else 100.0
     lines = [
         'dialect = "painsim-drug/1"',
         "[drug]",
