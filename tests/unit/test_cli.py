@@ -97,7 +97,19 @@ def test_trial_json_interface():
                 "nnt_ci_low", "nnt_ci_high"):
         assert key in out
     assert out["n_per_arm"] == 300 and out["weeks"] == 12 and out["outcome"] == "50pct"
-    assert 0 <= out["p_placebo"] <= 1 and 0 <= out["p_drug"] <= 1
+    # the default condition is DPN: its placebo target is physiology.toml's placebo.dpn (Frisaldi 2024,
+    # 0.25), and the simulated placebo arm lies within 3 binomial SEs of it at 300 per arm (0.22)
+    from painsim.physiology import load_physiology
+
+    target = load_physiology().value("placebo.dpn").value
+    assert out["condition"] == "dpn" and out["placebo_target"] == pytest.approx(target)
+    assert abs(out["p_placebo"] - target) <= 3 * (target * (1 - target) / 300) ** 0.5
+    # the drug beats placebo and the NNT is the reciprocal of the same run's risk difference
+    assert out["p_drug"] > out["p_placebo"]
+    assert out["nnt"] == pytest.approx(1 / (out["p_drug"] - out["p_placebo"]), rel=1e-12)
+    # the weekly curves (rounded to 6 decimals in the JSON) end at the reported rates
+    assert out["responders_by_week"]["drug"][-1] == pytest.approx(out["p_drug"], abs=1e-6)
+    assert out["responders_by_week"]["placebo"][-1] == pytest.approx(out["p_placebo"], abs=1e-6)
     # the sampling-only interval is named as such; by default a 50-draw model-uncertainty interval
     assert out["nnt_ci_method"].endswith("(sampling only)") and out["model_draws"] == 50
     assert out["nnt_model_ci_low"] <= out["nnt"] <= out["nnt_model_ci_high"]
@@ -113,7 +125,21 @@ def test_trial_text_and_options():
     r = run("trial", "--drug", "amitriptyline", "--dose", "75", "--weeks", "6", "--patients", "200",
             "--outcome", "30pct", "--condition", "phn", "--design", "crossover", "--placebo-response", "0.2")
     assert r.returncode == 0, r.stderr
-    assert "NNT" in r.stdout and "crossover" in r.stdout
+    # the same run as JSON: the text reports its rates and NNT = 1/(p_drug - p_placebo)
+    j = run("trial", "--drug", "amitriptyline", "--dose", "75", "--weeks", "6", "--patients", "200",
+            "--outcome", "30pct", "--condition", "phn", "--design", "crossover", "--placebo-response", "0.2",
+            "--json")
+    assert j.returncode == 0, j.stderr
+    out = json.loads(j.stdout)
+    assert out["design"] == "crossover" and out["condition"] == "phn" and out["outcome"] == "30pct"
+    lines = r.stdout.splitlines()
+    assert lines[0].startswith("Amitriptyline 75 mg/day vs placebo, 6 weeks, crossover, phn, 200 per arm")
+    assert lines[1] == (f"responders (>= 30 % pain reduction): drug {out['p_drug']:.1%}, "
+                        f"placebo {out['p_placebo']:.1%}")
+    nnt = 1 / (out["p_drug"] - out["p_placebo"])
+    assert lines[2].startswith(f"NNT {nnt:.1f} (95 % CI {out['nnt_ci_low']:.1f}-{out['nnt_ci_high']:.1f}")
+    # --placebo-response sets the placebo arm: 0.2 within 3 binomial SEs at 200 per arm (0.235)
+    assert out["placebo_target"] == 0.2 and abs(out["p_placebo"] - 0.2) <= 3 * (0.2 * 0.8 / 200) ** 0.5
 
 
 @pytest.mark.parametrize(

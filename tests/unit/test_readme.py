@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -26,9 +28,28 @@ def test_ci_runs_the_readme_test_command():
     assert _quick_start_commands()[1] in ci.splitlines()
 
 
-def test_readme_python_example_runs(tmp_path, monkeypatch):
-    """The README's Python section is code a student will paste: it must run as written."""
+def test_readme_python_example_runs(tmp_path, monkeypatch, capsys):
+    """The README's Python section is code a student will paste: it must run as written and do
+    what its comments say."""
+    import numpy as np
+
+    import painsim
+
     text = (ROOT / "README.md").read_text()
     code = re.search(r"## Python\n\n```python\n(.*?)```", text, flags=re.S).group(1)
     monkeypatch.chdir(tmp_path)
-    exec(compile(code, "README.md (Python)", "exec"), {"__name__": "readme_example"})
+    ns = {"__name__": "readme_example"}
+    exec(compile(code, "README.md (Python)", "exec"), ns)
+    dlx, slow, ds, trial = ns["dlx"], ns["slow"], ns["ds"], ns["trial"]
+    # with_value gives a new drug with CL 57 L/h and leaves dlx as loaded
+    assert slow.moieties[0].pk.cl.value == 57.0
+    assert dlx.moieties[0].pk.cl.value == painsim.load_drug("duloxetine").moieties[0].pk.cl.value != 57.0
+    # it printed the day-28 SERT occupancy and 5-HT firing, then the trial's rates and NNT
+    lines = capsys.readouterr().out.splitlines()
+    assert [float(x) for x in lines[0].split()] == [ds.occupancy_sert[-1].item(), ds.firing_5ht[-1].item()]
+    assert [float(x) for x in lines[1].split()] == [trial.p_drug, trial.p_placebo, trial.nnt]
+    # a lower clearance raises the occupancy (at day 28: 0.91 against 0.82 with the file's 114 L/h)
+    base = painsim.patient_course(dlx, painsim.Regimen.daily(60, days=28), np.arange(0, 24 * 28, 6.0))
+    assert 0.0 < base.occupancy_sert[-1].item() < ds.occupancy_sert[-1].item() < 1.0
+    assert trial.n_per_arm == 1000 and trial.p_drug > trial.p_placebo
+    assert trial.nnt == pytest.approx(1.0 / (trial.p_drug - trial.p_placebo), rel=1e-12)
