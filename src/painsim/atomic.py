@@ -224,6 +224,10 @@ def _what(path: Path, option: str | None) -> str:
     return f"{option} {path}" if option else f"cannot write {path}"
 
 
+#: the longest file name most file systems hold, bytes
+_NAME_MAX = 255
+
+
 def _path_error(path: Path, exc: OSError | None = None, option: str | None = None) -> OutputPathError:
     """The one-line error for an output path that cannot be written (why, found by looking)."""
     head = _what(path, option)
@@ -273,6 +277,12 @@ def check_output_path(path: str | os.PathLike[str], option: str | None = None, *
         writable, or (unless ``folder``) a folder where the file should go.
     """
     p = Path(path)
+    # a name the file system cannot hold (and the temporary file's longer name) fails before looking
+    too_long = any(len(os.fsencode(part)) > _NAME_MAX - 32 for part in p.parts)
+    if too_long or "\x00" in str(p):
+        shown = str(p) if len(str(p)) <= 60 else str(p)[:57] + "..."
+        why = "a file or folder name over 220 bytes" if too_long else "a NUL character"
+        raise OutputPathError(f"{_what(Path(shown), option)}: the path has {why}; choose another")
     if create_parents:
         try:
             p.parent.mkdir(parents=True, exist_ok=True)

@@ -33,7 +33,7 @@ PARAMETERS = {
 }
 #: parameters that divide (a spread and a time constant): they must be positive
 _POSITIVE = {"sigma_p", "tau_p"}
-_RERUN = "rerun `painsim calibrate`"
+_RERUN = "rerun `painsim calibrate` (`--in-place` for the shipped file)"
 #: plain top-level fields (what `painsim calibrate` records with the parameters) and their kinds
 _RECORD = {"generated_by": "string", "painsim_version": "string", "date": "string", "objective": "string",
            "objective_value": "number", "seed": "integer", "n_per_drug": "integer",

@@ -231,7 +231,7 @@ def occupancy_params(drug: DrugSpec, target: str, *, fit: dict | None = None,
             if strict:
                 raise ModelFileError(
                     f"models/occupancy_fit.toml: no fitted EC50 for {drug.name}/{m.name}/{target} "
-                    f"(method {spec.method}); run `painsim fit-occupancy` to regenerate it")
+                    f"(method {spec.method}); run `painsim fit-occupancy --in-place` to regenerate it")
             value = math.inf
         ec50.append(value)
     return OccupancyParams(target=target, emax=0.0 if emax is None else emax,

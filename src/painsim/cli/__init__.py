@@ -21,6 +21,7 @@ from collections.abc import Sequence
 
 from painsim.cli import experiment_commands, library_commands, reproduce_command, sweep_commands, trial_commands
 from painsim.cli.common import EXIT_USAGE, OneLineErrorParser, OutputPathError, UserError
+from painsim.cli.options import one_line
 
 __all__ = ["main"]
 
@@ -74,7 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_USAGE
         return int(args.func(args) or 0)
     except (UserError, UnknownDrugError, ModelFileError, InvalidRegimenError, OutputPathError) as exc:
-        print(f"painsim: error: {exc}", file=sys.stderr)
+        print(f"painsim: error: {one_line(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:
         return 0

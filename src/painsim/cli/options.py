@@ -21,8 +21,10 @@ __all__ = [
     "add_model_file_options",
     "examples",
     "few_patients",
+    "is_file",
     "load_cli_drug",
     "model_files",
+    "one_line",
     "parse_probability",
     "parse_seed",
     "trial_warnings",
@@ -115,8 +117,8 @@ def model_files(args: argparse.Namespace) -> tuple[Any, Any]:
     from painsim.physiology import load_physiology
 
     for option, value in (("--physiology", args.physiology), ("--calibration", args.calibration)):
-        if value is not None and not Path(value).is_file():
-            raise UserError(f"{option} {value}: no such file")
+        if value is not None and not is_file(value):
+            raise UserError(f"{option} {value[:60]}: no such file")
     phys, cal = load_physiology(args.physiology), load_calibration(args.calibration)
     # every part of the run that reads the default (figures, claim experiments, sweep workers started
     # here) reads these files too
@@ -142,9 +144,26 @@ def load_cli_drug(text: str) -> Any:
     return drug
 
 
+def is_file(text: str) -> bool:
+    """Whether ``text`` names an existing regular file (False for names the file system refuses,
+    e.g. too long, instead of an OSError)."""
+    from pathlib import Path
+
+    try:
+        return Path(text).is_file()
+    except (OSError, ValueError):
+        return False
+
+
+def one_line(message: str) -> str:
+    """A message as one printable line: control characters a user typed (a carriage return in a
+    file name, say) are shown escaped instead of breaking the line."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)
+
+
 def warn(message: str) -> None:
     """One warning line on stderr (the result is computed; the user should know what it means)."""
-    print(f"painsim: warning: {message}", file=sys.stderr)
+    print(f"painsim: warning: {one_line(message)}", file=sys.stderr)
 
 
 def few_patients(n_per_arm: int) -> str | None:

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from painsim.cli.common import UserError, check_output_path, fmt, format_table, parse_int, sweep_options
-from painsim.cli.options import HelpFormatter, add_model_file_options, examples, model_files
+from painsim.cli.options import HelpFormatter, add_model_file_options, examples, is_file, model_files
 
 __all__ = ["add_parsers", "cmd_sensitivity", "cmd_sweep", "experiment_path", "shipped_experiments"]
 
@@ -24,13 +24,13 @@ def shipped_experiments() -> dict[str, Path]:
 def experiment_path(text: str) -> Path:
     """An experiment argument: a file path, or the name of a shipped experiment."""
     p = Path(text)
-    if p.is_file():
+    if is_file(text):
         return p
     shipped = shipped_experiments()
     if text in shipped:
         return shipped[text]
     if p.suffix == ".toml" or "/" in text:
-        raise UserError(f"experiment file {text} not found")
+        raise UserError(f"experiment file {text[:60]} not found")
     raise UserError(f"no experiment file or shipped experiment named {text!r}; shipped: {', '.join(shipped)} "
                     "(`painsim experiments` describes them)")
 

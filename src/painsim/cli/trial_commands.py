@@ -101,10 +101,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if draws == 1:
         raise UserError("--model-draws must be 0 (no model-uncertainty intervals) or at least 2, got 1")
     phys, cal = model_files(args)
-    if few_patients(n):
-        warn(few_patients(n))
     if args.csv:  # before the simulation, not after it
         check_output_path(args.csv, "--csv")
+    if few_patients(n):  # every input checked: now the warnings
+        warn(few_patients(n))
     rows = validate(n_per_arm=n, seed=seed, quiet=args.quiet or args.json, model_draws=draws, phys=phys, cal=cal)
     if args.csv:
         atomic_write(Path(args.csv), rows_csv(rows))
