@@ -18,7 +18,8 @@ DRUGS = models_dir() / "drugs"
 BRANDS = {"Cymbalta": "duloxetine", "Savella": "milnacipran", "Fetzima": "levomilnacipran",
           "Lexapro": "escitalopram", "Celexa": "citalopram", "Paxil": "paroxetine", "Zoloft": "sertraline",
           "Prozac": "fluoxetine", "Pamelor": "nortriptyline", "Anafranil": "clomipramine",
-          "Strattera": "atomoxetine", "Ludiomil": "maprotiline", "Luvox": "fluvoxamine"}
+          "Strattera": "atomoxetine", "Ludiomil": "maprotiline", "Luvox": "fluvoxamine",
+          "Effexor": "venlafaxine", "Effexor XR": "venlafaxine", "Pristiq": "desvenlafaxine"}
 
 
 @pytest.mark.parametrize("brand", sorted(BRANDS))
