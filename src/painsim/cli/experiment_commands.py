@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 from painsim.cli.common import UserError, atomic_write, check_output_path, format_table, parse_int
-from painsim.cli.options import HelpFormatter, examples, model_files, parse_seed
+from painsim.cli.options import HelpFormatter, add_model_file_options, examples, model_files, parse_seed
 from painsim.cli.sweep_commands import shipped_experiments
 
 __all__ = ["add_parsers", "cmd_experiment", "cmd_experiments", "experiment_rows"]
@@ -119,9 +119,6 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     ex.add_argument("--patients", default="2000", metavar="N", help="virtual patients per arm")
     ex.add_argument("--seed", default="21", metavar="S", help="seed of the virtual trials")
     ex.add_argument("--out", default=None, metavar="DIR", help="folder for NAME.json (and its figure)")
-    ex.add_argument("--physiology", default=None, metavar="FILE",
-                    help="physiology file (default: the shipped models/physiology.toml)")
-    ex.add_argument("--calibration", default=None, metavar="FILE",
-                    help="calibration file (default: the shipped one)")
+    add_model_file_options(ex)
     ex.add_argument("--json", action="store_true", help="machine-readable output")
     ex.set_defaults(func=cmd_experiment)
