@@ -19,7 +19,8 @@ BRANDS = {"Cymbalta": "duloxetine", "Savella": "milnacipran", "Fetzima": "levomi
           "Lexapro": "escitalopram", "Celexa": "citalopram", "Paxil": "paroxetine", "Zoloft": "sertraline",
           "Prozac": "fluoxetine", "Pamelor": "nortriptyline", "Anafranil": "clomipramine",
           "Strattera": "atomoxetine", "Ludiomil": "maprotiline", "Luvox": "fluvoxamine",
-          "Effexor": "venlafaxine", "Effexor XR": "venlafaxine", "Pristiq": "desvenlafaxine"}
+          "Effexor": "venlafaxine", "Effexor XR": "venlafaxine", "Pristiq": "desvenlafaxine",
+          "Norpramin": "desipramine"}
 
 
 @pytest.mark.parametrize("brand", sorted(BRANDS))
