@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from painsim.library import TARGETS, Anchor, DrugSpec, load_library, models_dir
+from painsim.library import TARGETS, Anchor, DrugSpec, MoietySpec, load_library, models_dir
 from painsim.occupancy import FIT_DIALECT, occupancy
 from painsim.units import mass_conc_to_molar, molar_to_mass_conc
 
@@ -88,6 +88,23 @@ def _solve_anchor(drug: DrugSpec, j: int, target: str, ec50: np.ndarray, hill: n
     return best, rows
 
 
+def _derived_ec50(m: MoietySpec, target: str, s: float) -> float:
+    """Step 3: the in-vivo/in-vitro rule ``EC50 = s·Ki/fu`` (total plasma, ng/mL)."""
+    return molar_to_mass_conc(s * m.affinity[f"ki_{target}"].value / m.fu.value, m.molecular_weight.value)
+
+
+def _arrays(drug: DrugSpec, target: str, known: dict[str, float]) -> tuple[np.ndarray, np.ndarray, float]:
+    """EC50 (``known[moiety name]``, inf where unknown), Hill exponents and Emax of every moiety."""
+    e, h, emax = [], [], None
+    for m in drug.moieties:
+        spec = m.occupancy[target]
+        e.append(known.get(m.name, math.inf))
+        h.append(spec.hill.value if spec.hill is not None else 1.0)
+        if emax is None and spec.emax is not None:
+            emax = spec.emax.value
+    return np.array(e), np.array(h), 0.0 if emax is None else emax
+
+
 def with_own_ec50s(drug: DrugSpec, fit: dict | None = None) -> DrugSpec:
     """A drug from a user's own file with its derived and anchored EC50s computed from that file.
 
@@ -110,30 +127,18 @@ def with_own_ec50s(drug: DrugSpec, fit: dict | None = None) -> DrugSpec:
     s = float(fit["scaling"]["s"])
     out = drug
     for target in TARGETS:
+        known = {m.name: m.occupancy[target].ec50.value for m in drug.moieties if m.occupancy[target].method == "pet"}
         for m in drug.moieties:
-            spec = m.occupancy[target]
-            if spec.method == "derived_ki":
-                value = molar_to_mass_conc(s * m.affinity[f"ki_{target}"].value / m.fu.value,
-                                           m.molecular_weight.value)
-                out = out.with_value(f"{m.name}.occupancy.{target}.ec50", value)
+            if m.occupancy[target].method == "derived_ki":
+                known[m.name] = _derived_ec50(m, target, s)
         for j, m in enumerate(drug.moieties):
-            spec = m.occupancy[target]
-            if spec.method != "pet_dose_anchor":
-                continue
-            e, h, emax = [], [], None
-            for k, other in enumerate(drug.moieties):
-                o = other.occupancy[target]
-                h.append(o.hill.value if o.hill is not None else 1.0)
-                if emax is None and o.emax is not None:
-                    emax = o.emax.value
-                if k == j or o.method in ("none", "pet_dose_anchor"):
-                    e.append(o.ec50.value if o.method == "pet" else math.inf)
-                elif o.method == "pet":
-                    e.append(o.ec50.value)
-                else:
-                    e.append(out.overrides[f"{other.name}.occupancy.{target}.ec50"])
-            value, _ = _solve_anchor(out, j, target, np.array(e), np.array(h), 0.0 if emax is None else emax)
-            out = out.with_value(f"{m.name}.occupancy.{target}.ec50", value)
+            if m.occupancy[target].method == "pet_dose_anchor":
+                e, h, emax = _arrays(drug, target, known)
+                e[j] = math.inf
+                known[m.name] = _solve_anchor(drug, j, target, e, h, emax)[0]
+        for m in drug.moieties:
+            if m.occupancy[target].method in ("derived_ki", "pet_dose_anchor"):
+                out = out.with_value(f"{m.name}.occupancy.{target}.ec50", known[m.name])
     return out
 
 
@@ -157,14 +162,7 @@ def fit_occupancy(drugs: dict[str, DrugSpec] | None = None) -> dict:
                     ec50[(name, m.name, target)] = spec.ec50.value
 
     def arrays(drug: DrugSpec, target: str) -> tuple[np.ndarray, np.ndarray, float]:
-        e, h, emax = [], [], None
-        for m in drug.moieties:
-            spec = m.occupancy[target]
-            e.append(ec50.get((drug.name, m.name, target), math.inf))
-            h.append(spec.hill.value if spec.hill is not None else 1.0)
-            if emax is None and spec.emax is not None:
-                emax = spec.emax.value
-        return np.array(e), np.array(h), 0.0 if emax is None else emax
+        return _arrays(drug, target, {m: v for (d, m, t), v in ec50.items() if d == drug.name and t == target})
 
     def binders(drug: DrugSpec, target: str) -> int:
         return sum(m.occupancy[target].method != "none" for m in drug.moieties)
@@ -208,10 +206,8 @@ def fit_occupancy(drugs: dict[str, DrugSpec] | None = None) -> dict:
         for target in TARGETS:
             for m in drug.moieties:
                 if m.occupancy[target].method == "derived_ki":
-                    ki = m.affinity[f"ki_{target}"].value
-                    ec50[(name, m.name, target)] = molar_to_mass_conc(s * ki / m.fu.value,
-                                                                     m.molecular_weight.value)
-                    origin[(name, m.name, target)] = {"ki_nM": ki, "fu": m.fu.value}
+                    ec50[(name, m.name, target)] = _derived_ec50(m, target, s)
+                    origin[(name, m.name, target)] = {"ki_nM": m.affinity[f"ki_{target}"].value, "fu": m.fu.value}
 
     # step 4: anchors of drugs with several binding moieties
     for name, drug in sorted(drugs.items()):
