@@ -50,6 +50,7 @@ __all__ = [
     "Value",
     "bibliography",
     "drug_names",
+    "is_shipped",
     "load_drug",
     "load_library",
     "load_user_drug",
@@ -352,6 +353,14 @@ def load_drug(name: str | os.PathLike[str]) -> DrugSpec:
     if isinstance(target, Path):
         return load_user_drug(target)
     return _load_named(target)
+
+
+def is_shipped(drug: DrugSpec) -> bool:
+    """Whether ``drug`` was read from the shipped library (or built in code, without a file),
+    as opposed to a user's own drug file."""
+    if not drug.path:
+        return True
+    return Path(drug.path).resolve().parent == (models_dir() / "drugs").resolve()
 
 
 @lru_cache(maxsize=256)

@@ -21,7 +21,7 @@ from pathlib import Path
 import numba as nb
 import numpy as np
 
-from painsim.library import TARGETS, DrugSpec, ModelFileError, models_dir
+from painsim.library import TARGETS, DrugSpec, ModelFileError, is_shipped, models_dir
 from painsim.modelfile import ModelFile, read_model_file
 from painsim.vmath import pow_libm
 
@@ -176,13 +176,6 @@ def load_occupancy_fit(path: str | None = None) -> dict:
     return doc
 
 
-def _shipped(drug: DrugSpec) -> bool:
-    """Whether the drug was read from the shipped library (or built in code, without a path)."""
-    if not drug.path:
-        return True
-    return Path(drug.path).resolve().parent == (models_dir() / "drugs").resolve()
-
-
 def _fitted_ec50(drug: str, moiety: str, target: str, fit: dict) -> float | None:
     for row in fit.get("ec50", []):
         if row["drug"] == drug and row["moiety"] == moiety and row["target"] == target:
@@ -220,7 +213,7 @@ def occupancy_params(drug: DrugSpec, target: str, *, fit: dict | None = None,
             ec50.append(spec.ec50.value)
             continue
         override = drug.overrides.get(f"{m.name}.occupancy.{target}.ec50")
-        if override is None and not _shipped(drug):
+        if override is None and not is_shipped(drug):
             # the shipped fit is keyed by drug name: an edited copy's Ki, fu or PK would be ignored
             raise ModelFileError(
                 f"{drug.path}: {m.name}.occupancy.{target}: a drug file outside the shipped library needs its "

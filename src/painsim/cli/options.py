@@ -134,10 +134,10 @@ def load_cli_drug(text: str) -> Any:
     A user's own drug file gets its derived and anchored EC50s computed from that file
     (:func:`painsim.occupancy_fit.with_own_ec50s`), so an edited Ki, fu or PK takes effect.
     """
-    from painsim.library import load_drug
+    from painsim.library import is_shipped, load_drug
 
     drug = load_drug(text)
-    if text.lower().endswith(".toml"):
+    if not is_shipped(drug):
         from painsim.occupancy_fit import with_own_ec50s
 
         drug = with_own_ec50s(drug)
