@@ -32,6 +32,23 @@ from painsim.cli.options import (
 __all__ = ["add_parsers", "cmd_calibrate", "cmd_trial", "cmd_validate"]
 
 
+def _parse_draws(text: str) -> int:
+    """``--model-draws``: 0 (no model-uncertainty interval) or a number of draws from 2 to 10,000."""
+    draws = parse_int(text, "--model-draws", minimum=0, maximum=10_000)
+    if draws == 1:
+        raise UserError("--model-draws must be 0 (no model-uncertainty interval) or at least 2, got 1")
+    return draws
+
+
+def _model_interval(m) -> str:
+    """An NNT interval with model uncertainty as text; where its risk difference includes 0, that."""
+    if m is None:
+        return ""
+    if m.nnt_low is None:
+        return f"not estimable (risk difference {m.rd_total[0]:+.1%} to {m.rd_total[1]:+.1%} includes 0)"
+    return f"{m.nnt_low:.1f}-{m.nnt_high:.1f}"
+
+
 def cmd_trial(args: argparse.Namespace) -> int:
     """``painsim trial``: one virtual trial, drug against placebo; responder rates and the NNT."""
     from painsim.trial import run_trial
@@ -43,9 +60,7 @@ def cmd_trial(args: argparse.Namespace) -> int:
     seed = parse_seed(args.seed)
     p_pl = None if args.placebo_response is None else parse_fraction(args.placebo_response, "--placebo-response")
     p_miss = parse_probability(args.missed_doses, "--missed-doses")
-    draws = parse_int(args.model_draws, "--model-draws", minimum=0, maximum=10_000)
-    if draws == 1:
-        raise UserError("--model-draws must be 0 (no model-uncertainty interval) or at least 2, got 1")
+    draws = _parse_draws(args.model_draws)
     phys, cal = model_files(args)
     warnings = trial_warnings(drug, dose, n, condition=args.condition, design=args.design)
     for w in warnings:
@@ -74,12 +89,6 @@ def cmd_trial(args: argparse.Namespace) -> int:
               else f"95 % CI {res.nnt_ci_low:.1f}-{res.nnt_ci_high:.1f}")
         return f"{res.nnt:.1f} ({ci}, sampling only)"
 
-    def model_text() -> str:
-        m = res.model
-        if m.nnt_low is None:
-            return (f"not estimable (risk difference {m.rd_total[0]:+.1%} to {m.rd_total[1]:+.1%} includes 0)")
-        return f"{m.nnt_low:.1f}-{m.nnt_high:.1f}"
-
     label = {"50pct": ">= 50 %", "30pct": ">= 30 %"}[res.outcome]
     print(f"{drug.display_name} {dose:g} mg/day vs placebo, {weeks} weeks, {res.design}, "
           f"{res.condition}, {n} per arm, seed {seed}")
@@ -87,7 +96,7 @@ def cmd_trial(args: argparse.Namespace) -> int:
     print(f"NNT {nnt_text()}")
     if res.model is not None:
         print(f"NNT 95 % interval with model uncertainty ({res.model.n_draws} parameter draws: derived EC50s, "
-              f"calibration): {model_text()}")
+              f"calibration): {_model_interval(res.model)}")
     return 0
 
 
@@ -97,9 +106,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     n = parse_int(args.patients, "--patients", maximum=1_000_000)
     seed = parse_seed(args.seed)
-    draws = parse_int(args.model_draws, "--model-draws", minimum=0, maximum=10_000)
-    if draws == 1:
-        raise UserError("--model-draws must be 0 (no model-uncertainty intervals) or at least 2, got 1")
+    draws = _parse_draws(args.model_draws)
     phys, cal = model_files(args)
     if args.csv:  # before the simulation, not after it
         check_output_path(args.csv, "--csv")
@@ -119,18 +126,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
             return f"{nnt:.1f}"
         return f"{nnt:.1f} ({ci[0]:.1f}-{ci[1]:.1f})"
 
-    def model_cell(m) -> str:
-        if m is None:
-            return ""
-        if m.nnt_low is None:
-            return f"RD {m.rd_total[0]:+.2f} to {m.rd_total[1]:+.2f}"
-        return f"{m.nnt_low:.1f}-{m.nnt_high:.1f}"
-
     table = [[r.key, "train" if r.training else "", nnt_cell(r.reported_nnt, r.reported_ci),
               nnt_cell(r.sim_nnt, r.sim_ci) if r.simulated else "",
               "" if r.sim_p_drug is None else f"{r.sim_p_drug:.0%}",
               "" if r.sim_p_placebo is None else f"{r.sim_p_placebo:.0%}", r.verdict]
-             + ([model_cell(r.model), r.model_verdict] if draws else []) for r in rows]
+             + ([_model_interval(r.model), r.model_verdict] if draws else []) for r in rows]
     print(format_table(table, ["reported outcome", "set", "reported NNT (95% CI)", "simulated NNT (95% CI)",
                                "p drug", "p placebo", "verdict"]
                        + (["NNT with model unc.", "intervals"] if draws else [])))
@@ -142,7 +142,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         preds = predictions(n_per_arm=n, seed=seed, model_draws=draws, phys=phys, cal=cal)
         print("\npredictions (no reported outcome in the model's conditions): 12-week DPN trial, >= 50 % responders")
         print(format_table([[p.drug, p.drug_class, f"{p.dose_mg_per_day:g}", nnt_cell(p.nnt, p.nnt_ci),
-                             model_cell(p.model)] for p in preds],
+                             _model_interval(p.model)] for p in preds],
                            ["drug", "class", "mg/day", "simulated NNT (95% CI)", "NNT with model unc."]))
     print(f"\n'train' rows were used for calibration. {counts_line(rows)}")
     return 0
