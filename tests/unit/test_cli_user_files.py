@@ -165,3 +165,16 @@ def test_user_drug_file_path_is_not_the_shipped_library(tmp_path):
     path = tmp_path / "duloxetine.toml"
     path.write_text((models_dir() / "drugs" / "duloxetine.toml").read_text(encoding="utf-8"), encoding="utf-8")
     assert Path(parse_drug_file(path).path).parent == tmp_path
+
+
+def test_unvalidated_condition_or_design_warns(monkeypatch):
+    # every condition and design the command line offers has a simulated reported outcome today;
+    # with those rows gone the trial must say its result is unvalidated
+    from painsim.cli.options import trial_warnings
+
+    rows = [{"simulate": True, "condition": "dpn", "design": "parallel"}]
+    monkeypatch.setattr("painsim.reported.load_reported_outcomes", lambda: rows)
+    drug = load_drug("duloxetine")
+    assert trial_warnings(drug, 60.0, 100, condition="dpn", design="parallel") == []
+    got = trial_warnings(drug, 60.0, 100, condition="phn", design="crossover")
+    assert len(got) == 2 and "'phn'" in got[0] and "crossover design" in got[1]
