@@ -115,6 +115,12 @@ class DosingSpec:
     pgx: Mapping[str, Value]
     notes: str | None = None
 
+    @property
+    def reference_dose(self) -> float:
+        """The dose the tables, figures and predictions use, mg/day: the minimum therapeutic dose,
+        or the minimum dose where the file lists none."""
+        return float((self.dose_min_therapeutic or self.dose_min).value)
+
 
 @dataclass(frozen=True)
 class DrugSpec:

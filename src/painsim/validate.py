@@ -175,13 +175,6 @@ class Prediction:
     nnt_ci: tuple[float | None, float | None]
     model: ModelInterval
 
-    def as_dict(self) -> dict:
-        return {"drug": self.drug, "class": self.drug_class, "dose_mg_per_day": self.dose_mg_per_day,
-                "weeks": self.weeks, "p_drug": self.p_drug, "p_placebo": self.p_placebo, "nnt": self.nnt,
-                "nnt_ci_low": self.nnt_ci[0], "nnt_ci_high": self.nnt_ci[1],
-                "rd_model_and_sampling": list(self.model.rd_total),
-                "nnt_model_ci_low": self.model.nnt_low, "nnt_model_ci_high": self.model.nnt_high}
-
 
 #: drug classes no reported outcome of the model's conditions covers: their NNTs are predictions
 PREDICTED_CLASSES = ("NRI",)
@@ -205,10 +198,10 @@ def predictions(*, n_per_arm: int = 2000, seed: int = 7, model_draws: int = 20, 
         drug = load_drug(name)
         if drug.drug_class not in PREDICTED_CLASSES:
             continue
-        dose = (drug.dosing.dose_min_therapeutic or drug.dosing.dose_min).value
+        dose = drug.dosing.reference_dose
         res = run_trial(drug, dose, weeks, n_per_arm=n_per_arm, seed=seed, phys=phys, cal=cal,
                         model_draws=model_draws)
-        out.append(Prediction(drug.name, drug.drug_class, float(dose), weeks, res.p_drug, res.p_placebo, res.nnt,
+        out.append(Prediction(drug.name, drug.drug_class, dose, weeks, res.p_drug, res.p_placebo, res.nnt,
                               (res.nnt_ci_low, res.nnt_ci_high), res.model))
     return out
 

@@ -42,7 +42,7 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     library = load_library()
     with Progress(len(library), "steady state", enabled=not args.quiet, unit="drugs") as bar:
         for name, drug in library.items():
-            dose = (drug.dosing.dose_min_therapeutic or drug.dosing.dose_min).value
+            dose = drug.dosing.reference_dose
             ss = steady_state(drug, dose)
             occ = steady_state_occupancy(drug, dose)
             for s in ss:

@@ -28,7 +28,7 @@ def run(*, n_per_arm: int = 2000, seed: int = 21) -> Finding:
     ssri = {}
     for name in SSRIS:
         d = load_drug(name).dosing
-        ssri[name] = difference(shared_trial(name, float((d.dose_min_therapeutic or d.dose_min).value), 12,
+        ssri[name] = difference(shared_trial(name, d.reference_dose, 12,
                                              n_per_arm, seed))
     snri = {name: difference(shared_trial(name, dose, 12, n_per_arm, seed)) for name, dose in SNRIS}
     evidence = ("drug−placebo ≥50 % responders: " + ", ".join(f"{k} {v:.1%}" for k, v in ssri.items())

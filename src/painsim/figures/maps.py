@@ -59,7 +59,7 @@ label = "idealised"
     cbar.set_label("NNT (patients; log colour scale)")
     for name in drugs:
         drug = load_drug(name)
-        dose = (drug.dosing.dose_min_therapeutic or drug.dosing.dose_min).value
+        dose = drug.dosing.reference_dose
         occ = steady_state_occupancy(drug, dose)
         ax.scatter(occ["net"].mean * 100, occ["sert"].mean * 100, color=CLASS_COLOURS[drug.drug_class],
                    edgecolor="k", s=28, zorder=3)

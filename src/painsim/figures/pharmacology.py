@@ -25,7 +25,7 @@ def pk_profiles(drug_names=("duloxetine", "venlafaxine", "amitriptyline"), *, da
     colours = [PALETTE["blue"], PALETTE["vermillion"], PALETTE["green"]]
     for ax, name in zip(axes[0], drug_names, strict=True):
         drug = load_drug(name)
-        dose = (drug.dosing.dose_min_therapeutic or drug.dosing.dose_min).value
+        dose = drug.dosing.reference_dose
         reg = Regimen.daily(dose, days=days, interval=drug.dosing.interval.value)
         typical = concentrations(drug, reg, t)
         pop = draw_population(drug, phys, n_patients, seed=seed, stream=ARM_DRUG)
