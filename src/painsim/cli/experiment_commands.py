@@ -8,7 +8,7 @@ import argparse
 import json
 from pathlib import Path
 
-from painsim.cli.common import UserError, atomic_write, check_output_path, format_table, parse_int
+from painsim.cli.common import UserError, check_output_path, format_table, parse_int
 from painsim.cli.options import HelpFormatter, add_model_file_options, examples, model_files, parse_seed
 from painsim.cli.sweep_commands import shipped_experiments
 
@@ -63,12 +63,11 @@ def cmd_experiment(args: argparse.Namespace) -> int:
     ``NAME.json`` (and its figure) into ``--out``."""
     from dataclasses import asdict
 
-    from painsim.experiments import CLAIM_EXPERIMENTS, load
+    from painsim.experiments import CLAIM_EXPERIMENTS, load, save_finding
 
     if args.name not in CLAIM_EXPERIMENTS:
-        sweeps = shipped_experiments()
-        hint = (f"; {args.name} is a {'sensitivity' if args.name.startswith('sensitivity') else 'sweep'} "
-                f"experiment: run `painsim sweep {args.name}`" if args.name in sweeps else "")
+        kind = next((r["kind"] for r in experiment_rows() if r["name"] == args.name), None)
+        hint = f"; {args.name} is a {kind} experiment: run `painsim {kind} {args.name}`" if kind else ""
         raise UserError(f"no claim experiment named {args.name!r}{hint} (`painsim experiments` lists them)")
     n = parse_int(args.patients, "--patients", minimum=10, maximum=1_000_000)
     seed = parse_seed(args.seed)
@@ -78,21 +77,11 @@ def cmd_experiment(args: argparse.Namespace) -> int:
     model_files(args)
     module = load(args.name)
     f = module.run(n_per_arm=n, seed=seed)
-    if args.json:
-        print(json.dumps(asdict(f), indent=2))
-    else:
-        print(f"claim:    {f.claim}\nevidence: {f.evidence}\nverdict:  {f.verdict}\nsources:  {', '.join(f.sources)}")
+    print(json.dumps(asdict(f), indent=2) if args.json else f.text())
     if out is not None:
         out.mkdir(exist_ok=True)
-        atomic_write(out / f"{args.name}.json", json.dumps(asdict(f), indent=2) + "\n")
         figure = getattr(module, "figure", None)
-        if figure is not None:
-            import matplotlib
-
-            matplotlib.use("Agg")  # files only: runs on a headless machine
-            from painsim.figures.style import save
-
-            save(figure(f), out / args.name)
+        save_finding(args.name, f, out, figure)
         if not args.json:
             print(f"wrote {out / (args.name + '.json')}" + (" and its figure" if figure is not None else ""))
     return 0

@@ -24,7 +24,7 @@ from functools import lru_cache
 from pathlib import Path
 
 __all__ = ["CLAIM_EXPERIMENTS", "OUTSIDE_THE_MODEL", "Finding", "difference", "experiment_main", "run_claims",
-           "shared_trial"]
+           "save_finding", "shared_trial"]
 
 #: the claim experiments, in the order of the seed article
 CLAIM_EXPERIMENTS: tuple[str, ...] = (
@@ -70,6 +70,11 @@ class Finding:
     @property
     def supported(self) -> bool:
         return self.verdict == SUPPORTED
+
+    def text(self) -> str:
+        """The finding as the command lines print it: claim, evidence, verdict, sources."""
+        return (f"claim:    {self.claim}\nevidence: {self.evidence}\nverdict:  {self.verdict}\n"
+                f"sources:  {', '.join(self.sources)}")
 
 
 #: claims of the seed article that the model cannot test, with the reason
@@ -152,14 +157,22 @@ def experiment_main(name: str, run: Callable[..., Finding], argv: Sequence[str] 
     if args.patients < 10:
         ap.error("--patients must be at least 10")
     f = run(n_per_arm=args.patients, seed=args.seed)
-    print(f"claim:    {f.claim}\nevidence: {f.evidence}\nverdict:  {f.verdict}\nsources:  {', '.join(f.sources)}")
+    print(f.text())
     if args.out is not None:
         args.out.mkdir(parents=True, exist_ok=True)
-        from painsim.atomic import atomic_write
-
-        atomic_write(args.out / f"{name}.json", json.dumps(asdict(f), indent=2) + "\n")
-        if figure is not None:
-            from painsim.figures.style import save
-
-            save(figure(f), args.out / name)
+        save_finding(name, f, args.out, figure)
     return 0
+
+
+def save_finding(name: str, finding: Finding, out: Path, figure: Callable[[Finding], object] | None = None) -> None:
+    """Write ``<out>/<name>.json`` (and the experiment's figure, if it has one) whole or not at all."""
+    from painsim.atomic import atomic_write
+
+    atomic_write(out / f"{name}.json", json.dumps(asdict(finding), indent=2) + "\n")
+    if figure is not None:
+        import matplotlib
+
+        matplotlib.use("Agg")  # files only: runs on a headless machine
+        from painsim.figures.style import save
+
+        save(figure(finding), out / name)
