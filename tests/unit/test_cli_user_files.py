@@ -132,8 +132,12 @@ def test_experiment_by_name_from_any_folder(capsys, tmp_path, monkeypatch):
                        "--out", "res")
     assert code == 0
     finding = json.loads(out)
-    assert finding["experiment"] == "hardy2007_functional_modulation" and finding["verdict"] in (
-        "supported", "not supported")
+    # the verdict the experiment documents, from the same numbers an in-process run gives
+    from painsim.experiments import load
+
+    direct = load("hardy2007_functional_modulation").run(n_per_arm=100, seed=21)
+    assert finding["experiment"] == "hardy2007_functional_modulation" and finding["verdict"] == "supported"
+    assert finding["values"] == pytest.approx(direct.values, rel=1e-12)
     assert json.loads((tmp_path / "res" / "hardy2007_functional_modulation.json").read_text()) == finding
 
 
@@ -164,7 +168,10 @@ def test_user_drug_file_path_is_not_the_shipped_library(tmp_path):
     # a copy keeps the name but not the place: the shipped fit must not be used silently
     path = tmp_path / "duloxetine.toml"
     path.write_text((models_dir() / "drugs" / "duloxetine.toml").read_text(encoding="utf-8"), encoding="utf-8")
+    from painsim.library import is_shipped
+
     assert Path(parse_drug_file(path).path).parent == tmp_path
+    assert not is_shipped(parse_drug_file(path)) and is_shipped(load_drug("duloxetine"))
 
 
 def test_unvalidated_condition_or_design_warns(monkeypatch):
