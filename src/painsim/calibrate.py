@@ -36,11 +36,12 @@ from scipy.optimize import minimize
 
 from painsim.calibration import DIALECT, PARAMETERS, Calibration
 from painsim.chain import HOURS_PER_WEEK, time_mean
+from painsim.discontinuation import load_discontinuation
 from painsim.dorsal_horn import dorsal_horn_params, inhibition_array
 from painsim.library import load_drug, models_dir
 from painsim.physiology import Physiology, load_physiology
 from painsim.population import ARM_DRUG, draw_population
-from painsim.reported import load_reported_outcomes
+from painsim.reported import load_reported_outcomes, simulated_analysis
 from painsim.response import OUTCOMES, expected_placebo_rate, expected_responder_rate, trial_placebo_mu
 from painsim.trial import drug_courses
 
@@ -140,7 +141,9 @@ class _Scenarios:
         for drug, dose, weeks in self.keys:
             if drug not in self.pops:
                 self.pops[drug] = draw_population(load_drug(drug), phys, n, seed=seed, stream=ARM_DRUG)
-            wanted = sorted({weeks, self.WEEK8} if weeks >= self.WEEK8 else {weeks})
+            # the last week, week 8 (the plateau target) and the weeks a LOCF analysis carries forward
+            early = set(range(1, min(weeks, load_discontinuation().onset_weeks)))
+            wanted = sorted(({weeks, self.WEEK8} if weeks >= self.WEEK8 else {weeks}) | early)
             windows = tuple((HOURS_PER_WEEK * (w - 1), HOURS_PER_WEEK * w) for w in wanted)
             c = drug_courses(load_drug(drug), dose, weeks, self.pops[drug], phys=phys, cal=placeholder,
                              record_windows=windows)
@@ -178,14 +181,24 @@ def simulate_targets(sc: _Scenarios, cal: Calibration, targets: list[Target]) ->
         weeks = row["weeks"]
         thr = OUTCOMES[row["outcome"]]
         ctx = row if placebo_row is None else placebo_row
+        table = load_discontinuation()
         mu = trial_placebo_mu(phys, cal, condition=ctx["condition"], outcome=ctx["outcome"], weeks=ctx["weeks"],
-                              placebo_response=ctx.get("placebo_response"))
+                              placebo_response=ctx.get("placebo_response"),
+                              dropout=table.arm(None, 0.0, simulated_analysis(ctx)))
         w = weeks if week is None else week
+        analysis = simulated_analysis(row)
         tot = sum(a["weight"] for a in row["arms"])
-        p_drug = sum(a["weight"] * expected_responder_rate(inh[(a["drug"], a["dose_mg_per_day"], weeks)][w],
-                                                            sc.pops[a["drug"]].sensitivity, mu, w, thr, cal)
-                     for a in row["arms"]) / tot
-        return p_drug, expected_placebo_rate(mu, w, thr, cal)
+
+        def drug_rate(a: dict) -> float:
+            per_week = inh[(a["drug"], a["dose_mg_per_day"], weeks)]
+            sens = sc.pops[a["drug"]].sensitivity
+            return table.arm(a["drug"], a["dose_mg_per_day"], analysis).expected_rate(
+                lambda t: expected_responder_rate(per_week[t], sens, mu, t, thr, cal) if t > 0 else 0.0, w)
+
+        p_drug = sum(a["weight"] * drug_rate(a) for a in row["arms"]) / tot
+        p_placebo = table.arm(None, 0.0, analysis).expected_rate(
+            lambda t: expected_placebo_rate(mu, t, thr, cal) if t > 0 else 0.0, w)
+        return p_drug, p_placebo
 
     rows = sc.rows
     lunn = rows["lunn2014_dlx60_dpn_50"]  # its placebo rate sets the placebo arm of both Lunn outcomes

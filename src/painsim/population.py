@@ -50,6 +50,7 @@ K_SENS = 2
 K_BASELINE = 3
 K_CYP2D6 = 4
 K_SMOKER = 5
+K_DROPOUT = 6  # discontinuation (painsim.discontinuation)
 K_ETA = 16  # + 8*moiety + {0: cl, 2: v, 4: ka} (normal draws use two uniforms)
 K_ADHERENCE = 1 << 20  # + dose index
 

@@ -15,7 +15,8 @@ from typing import Any
 
 from painsim.modelfile import ModelFile, models_dir, read_model_file
 
-__all__ = ["ARM_FIELDS", "DESIGNS", "DIALECT", "FIELDS", "FIRMNESS", "REQUIRED", "load_reported_outcomes"]
+__all__ = ["ARM_FIELDS", "DESIGNS", "DIALECT", "FIELDS", "FIRMNESS", "REQUIRED", "ROW_ANALYSES",
+           "load_reported_outcomes", "simulated_analysis"]
 
 DIALECT = "painsim-reported-outcomes/1"
 
@@ -26,7 +27,7 @@ FIELDS: dict[str, str] = {
     "placebo_only": "bool", "outcome": "string", "condition": "string", "design": "string",
     "weeks": "integer", "arms": "tables", "nnt": "number", "nnt_ci": "numbers", "n_patients": "integer",
     "p_drug": "number", "p_placebo": "number", "placebo_response": "number", "note": "string",
-    "reason": "string",
+    "reason": "string", "analysis": "string", "analysis_basis": "string",
 }
 #: the keys every row has
 REQUIRED = ("key", "what", "reported_outcome", "firmness", "source", "citation", "simulate")
@@ -35,6 +36,11 @@ REQUIRED = ("key", "what", "reported_outcome", "firmness", "source", "citation",
 FIRMNESS = ("A", "B", "C", "D")
 #: the trial designs :func:`painsim.trial.run_trial` simulates
 DESIGNS = ("parallel", "crossover")
+#: how a row's responders were counted where a patient left the trial (``analysis``): last
+#: observation carried forward, baseline observation carried forward (withdrawal = non-response),
+#: completers only, or not reported (simulated without discontinuation); see
+#: :mod:`painsim.discontinuation`. ``analysis_basis`` says where the method was read.
+ROW_ANALYSES = ("locf", "bocf", "completers", "not_reported")
 #: the keys of one arm of a simulated row (all required) and their kinds
 ARM_FIELDS = {"drug": "string", "dose_mg_per_day": "number", "weight": "number"}
 #: keys that must be positive, and those that are fractions
@@ -90,7 +96,8 @@ def _check_row(ctx: ModelFile, where: str, row: dict[str, Any]) -> None:
 
     ctx.check_keys(where, row, set(FIELDS), set(REQUIRED))
     choices: dict[str, tuple[Any, ...]] = {"firmness": FIRMNESS, "outcome": tuple(OUTCOMES),
-                                           "condition": CONDITIONS, "design": DESIGNS}
+                                           "condition": CONDITIONS, "design": DESIGNS,
+                                           "analysis": ROW_ANALYSES}
     for key, kind in FIELDS.items():
         ctx.plain(f"{where}.{key}", row.get(key), kind, optional=True, positive=key in _POSITIVE,
                   choices=choices.get(key))
@@ -114,7 +121,19 @@ def _check_row(ctx: ModelFile, where: str, row: dict[str, Any]) -> None:
                 raise ctx.fail(f"{where}.{key}", "required when simulate = true")
         if not row.get("arms") and not row.get("placebo_only"):
             raise ctx.fail(f"{where}.arms", "required when simulate = true (unless placebo_only = true)")
+        if "analysis" not in row:
+            raise ctx.fail(f"{where}.analysis", "required when simulate = true: "
+                                                f"one of {', '.join(ROW_ANALYSES)} (how responders were counted)")
+        if row["analysis"] != "not_reported" and "analysis_basis" not in row:
+            raise ctx.fail(f"{where}.analysis_basis", "required with a reported analysis: say where it was read")
     elif "reason" not in row:
         raise ctx.fail(f"{where}.reason", "required when simulate = false: say why it cannot be simulated")
     if row.get("training") and not (row["simulate"] and row.get("arms")):
         raise ctx.fail(f"{where}.training", "a training row must be simulated (simulate = true) and list its arms")
+
+
+def simulated_analysis(row: dict[str, Any]) -> str:
+    """The analysis a row is simulated with (:data:`painsim.discontinuation.ANALYSES`): its own,
+    or "none" (nobody leaves) where it was not reported."""
+    a = row.get("analysis", "not_reported")
+    return "none" if a == "not_reported" else a

@@ -34,9 +34,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from scipy.optimize import brentq
 from scipy.special import expit, logit, ndtr, ndtri
 
 from painsim.calibration import Calibration
+from painsim.discontinuation import NO_DROPOUT, Dropout
 from painsim.dorsal_horn import transmission
 from painsim.physiology import Physiology
 
@@ -147,12 +149,29 @@ def placebo_mu(target: float, threshold: float, weeks: float, cal: Calibration) 
 
 
 def trial_placebo_mu(phys: Physiology, cal: Calibration, *, condition: str, outcome: str, weeks: float,
-                     placebo_response: float | None = None) -> float:
+                     placebo_response: float | None = None, dropout: Dropout = NO_DROPOUT) -> float:
     """μ of a trial's placebo response: the user's ``placebo_response`` for ``outcome`` at the end
-    of the trial, or else the condition's ≥ 50 % rate at :data:`PLACEBO_REFERENCE_WEEKS`."""
+    of the trial, or else the condition's ≥ 50 % rate at :data:`PLACEBO_REFERENCE_WEEKS`.
+
+    A reported placebo rate is what the trial's analysis counted, so with a placebo arm that
+    discontinues (``dropout``, :class:`painsim.discontinuation.Dropout`) μ is the one whose
+    *analysed* rate equals it (solved numerically; the analysed rate rises with μ)."""
     if placebo_response is not None:
-        return placebo_mu(placebo_response, OUTCOMES[outcome], weeks, cal)
-    return placebo_mu(phys[f"placebo.{condition}"], OUTCOMES["50pct"], PLACEBO_REFERENCE_WEEKS, cal)
+        target, threshold, at = placebo_response, OUTCOMES[outcome], weeks
+    else:
+        target, threshold, at = phys[f"placebo.{condition}"], OUTCOMES["50pct"], PLACEBO_REFERENCE_WEEKS
+    mu = placebo_mu(target, threshold, at, cal)
+    if not dropout.active:
+        return mu
+
+    def gap(m: float) -> float:
+        return dropout.expected_rate(lambda t: expected_placebo_rate(m, t, threshold, cal) if t > 0 else 0.0,
+                                     round(at)) - target
+
+    if gap(mu + 50.0) <= 0.0:
+        raise ValueError(f"a placebo responder fraction of {target:g} cannot be reached when "
+                         f"{dropout.fraction:.0%} of the arm discontinues ({dropout.analysis})")
+    return float(brentq(gap, mu, mu + 50.0, xtol=1e-12))
 
 
 def expected_placebo_rate(mu: float, weeks: float, threshold: float, cal: Calibration) -> float:

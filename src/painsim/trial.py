@@ -27,6 +27,7 @@ import numpy as np
 
 from painsim.calibration import Calibration, load_calibration
 from painsim.chain import Courses, chain
+from painsim.discontinuation import ANALYSES, NO_DROPOUT, Dropout, load_discontinuation
 from painsim.library import DrugSpec
 from painsim.physiology import Physiology, load_physiology
 from painsim.population import ARM_DRUG, ARM_PLACEBO, Population, draw_patients, draw_population
@@ -37,10 +38,12 @@ from painsim.synapse import P_CROSS
 from painsim.uncertainty import ModelInterval, draw_parameters, interval_from_draws
 
 __all__ = [
+    "ANALYSES",
     "DESIGNS",
     "ENGINES",
     "TrialArms",
     "TrialResult",
+    "arm_dropouts",
     "arms_from_courses",
     "drug_courses",
     "ensemble_rates",
@@ -128,6 +131,11 @@ class TrialResult:
     courses: Courses | None = field(default=None, repr=False)
     #: the model-uncertainty interval (``run_trial(..., model_draws=N)``), None without one
     model: ModelInterval | None = None
+    #: the responder analysis (:data:`painsim.discontinuation.ANALYSES`), and per arm (drug,
+    #: placebo) the fraction that discontinued and the patients counted at the last week
+    analysis: str = "none"
+    discontinued: tuple[float, float] = (0.0, 0.0)
+    n_analysed: tuple[int, int] | None = None
 
     def to_dict(self) -> dict:
         """The stable JSON interface (DESIGN §3) plus a few extra fields.
@@ -148,7 +156,11 @@ class TrialResult:
             "placebo_target": self.placebo_target, "seed": self.seed,
             "responders_by_week": {"drug": [round(float(x), 6) for x in self.responders_drug],
                                    "placebo": [round(float(x), 6) for x in self.responders_placebo]},
-            "nnt_ci_method": "Newcombe hybrid score (sampling only)", **extra,
+            "nnt_ci_method": "Newcombe hybrid score (sampling only)", "analysis": self.analysis,
+            "discontinued_drug": self.discontinued[0], "discontinued_placebo": self.discontinued[1],
+            "n_analysed_drug": self.n_per_arm if self.n_analysed is None else self.n_analysed[0],
+            "n_analysed_placebo": self.n_per_arm if self.n_analysed is None else self.n_analysed[1],
+            **extra,
         }
 
 
@@ -226,6 +238,20 @@ class TrialArms:
         return (responders(self.pain_drug, self.drug.baseline, threshold),
                 responders(self.pain_placebo, self.placebo.baseline, threshold))
 
+    def analysed(self, outcome: str, drop_drug: Dropout = NO_DROPOUT, drop_placebo: Dropout = NO_DROPOUT
+                 ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray], tuple[float, float]]:
+        """Responders and patients counted per week in each arm under each arm's discontinuation
+        and analysis (:meth:`painsim.discontinuation.Dropout.analyse`): ``((k_drug, n_drug),
+        (k_placebo, n_placebo), (discontinued_drug, discontinued_placebo))``, the last two the
+        fractions of each arm that left during the trial."""
+        resp_d, resp_p = self.responders(outcome)
+        weeks = resp_d.shape[1]
+        out = []
+        for flags, pop, drop in ((resp_d, self.drug, drop_drug), (resp_p, self.placebo, drop_placebo)):
+            when = drop.weeks_of(pop)
+            out.append((drop.analyse(flags, when), float(np.mean((when >= 1) & (when <= weeks)))))
+        return out[0][0], out[1][0], (out[0][1], out[1][1])
+
 
 def arms_from_courses(drug_pop: Population, placebo_pop: Population, courses: Courses, mu: float,
                       cal: Calibration) -> TrialArms:
@@ -257,27 +283,51 @@ def simulate_arms(drug: DrugSpec, mg_per_day: float, weeks: int, *, n_per_arm: i
     return arms_from_courses(drug_pop, pl_pop, courses, mu, cal)
 
 
+def arm_dropouts(drug: DrugSpec, mg_per_day: float, analysis: str, design: str = "parallel"
+                 ) -> tuple[Dropout, Dropout]:
+    """The discontinuation of a trial's drug and placebo arms under ``analysis``
+    (``models/discontinuation.toml``; :mod:`painsim.discontinuation`).
+
+    Raises
+    ------
+    ValueError
+        For an unknown analysis, a crossover trial with an analysis other than "none" (its
+        periods are not simulated with discontinuation), or a drug or dose without a sourced
+        discontinuation rate.
+    """
+    if analysis not in ANALYSES:
+        raise ValueError(f"analysis must be one of {', '.join(ANALYSES)}, got {analysis!r}")
+    if analysis == "none":
+        return NO_DROPOUT, NO_DROPOUT
+    if design != "parallel":
+        raise ValueError(f"analysis {analysis!r} is simulated for parallel trials only; use analysis 'none' "
+                         "for a crossover")
+    table = load_discontinuation()
+    return table.arm(drug.name, mg_per_day, analysis), table.arm(None, 0.0, analysis)
+
+
 def ensemble_rates(drug: DrugSpec, mg_per_day: float, weeks: int, n_draws: int, *, n_per_arm: int,
                    seed: int = 1, outcome: str = "50pct", condition: str = "dpn",
                    placebo_response: float | None = None, design: str = "parallel",
                    titration: tuple[tuple[float, float], ...] = (), p_miss: float = 0.0,
                    phys: Physiology | None = None, cal: Calibration | None = None, variability: bool = True,
-                   progress: Callable[[int], None] | None = None, engine: str = "kernel"
-                   ) -> tuple[np.ndarray, np.ndarray]:
+                   progress: Callable[[int], None] | None = None, engine: str = "kernel",
+                   analysis: str = "none") -> tuple[np.ndarray, np.ndarray]:
     """The last week's responder fractions (drug, placebo) of the same trial under each of the first
     ``n_draws`` parameter draws of :func:`painsim.uncertainty.draw_parameters` (same patients, same
     seed: the spread is model uncertainty). Arguments as :func:`run_trial`."""
     phys = load_physiology() if phys is None else phys
     cal = load_calibration() if cal is None else cal
+    drop_d, drop_p = arm_dropouts(drug, mg_per_day, analysis, design)
     rates = []
     for draw in draw_parameters(drug, cal, n_draws, seed=seed):
         mu = trial_placebo_mu(phys, draw.cal, condition=condition, outcome=outcome, weeks=weeks,
-                              placebo_response=placebo_response)
+                              placebo_response=placebo_response, dropout=drop_p)
         arms = simulate_arms(draw.drug, mg_per_day, weeks, n_per_arm=n_per_arm, seed=seed, mu=mu, phys=phys,
                              cal=draw.cal, design=design, titration=titration, p_miss=p_miss,
                              variability=variability, progress=progress, engine=engine)
-        d, p = arms.responders(outcome)
-        rates.append((d[:, -1].mean(), p[:, -1].mean()))
+        (kd, nd), (kp, npl), _ = arms.analysed(outcome, drop_d, drop_p)
+        rates.append((kd[-1] / nd[-1], kp[-1] / npl[-1]))
     p_drug, p_placebo = np.array(rates, dtype=float).reshape(-1, 2).T
     return p_drug, p_placebo
 
@@ -288,7 +338,7 @@ def run_trial(drug: DrugSpec, mg_per_day: float, weeks: int, *, n_per_arm: int =
               p_miss: float = 0.0, phys: Physiology | None = None, cal: Calibration | None = None,
               variability: bool = True, keep_courses: bool = False,
               progress: Callable[[int], None] | None = None, engine: str = "kernel",
-              model_draws: int = 0) -> TrialResult:
+              model_draws: int = 0, analysis: str = "none") -> TrialResult:
     """Run one virtual placebo-controlled trial.
 
     Parameters
@@ -321,6 +371,11 @@ def run_trial(drug: DrugSpec, mg_per_day: float, weeks: int, *, n_per_arm: int =
         With N ≥ 2, also an NNT interval that includes model uncertainty: the same trial for N
         draws of the uncertain parameters (:mod:`painsim.uncertainty`), in ``result.model``.
         Each draw is a trial of ``n_per_arm`` patients per arm (``progress`` counts them too).
+    analysis : {"none", "locf", "bocf", "completers"}
+        Discontinuation for adverse events and how responders are counted
+        (:mod:`painsim.discontinuation`): "none" simulates nobody leaving; the others let each arm
+        lose its sourced fraction (parallel trials of a drug with a sourced rate only) and count
+        responders as the analysis does. The placebo arm's reported rate is then the analysed one.
     """
     if model_draws and (isinstance(model_draws, bool) or int(model_draws) != model_draws or model_draws < 2):
         raise ValueError(f"model_draws must be 0 or a whole number of at least 2, got {model_draws!r}")
@@ -335,28 +390,30 @@ def run_trial(drug: DrugSpec, mg_per_day: float, weeks: int, *, n_per_arm: int =
     if n_per_arm < 1:
         raise ValueError(f"n_per_arm must be positive, got {n_per_arm!r}")
     weeks = int(weeks)
+    drop_d, drop_p = arm_dropouts(drug, mg_per_day, analysis, design)
     phys = load_physiology() if phys is None else phys
     cal = load_calibration() if cal is None else cal
     target = phys[f"placebo.{condition}"] if placebo_response is None else placebo_response
     mu = trial_placebo_mu(phys, cal, condition=condition, outcome=outcome, weeks=weeks,
-                          placebo_response=placebo_response)
+                          placebo_response=placebo_response, dropout=drop_p)
     arms = simulate_arms(drug, mg_per_day, weeks, n_per_arm=n_per_arm, seed=seed, mu=mu, phys=phys, cal=cal,
                          design=design, titration=titration, p_miss=p_miss, variability=variability,
                          progress=progress, engine=engine)
-    resp_d, resp_p = arms.responders(outcome)
-    k1, k2 = int(resp_d[:, -1].sum()), int(resp_p[:, -1].sum())
-    nnt, lo, hi = nnt_with_ci(k1, n_per_arm, k2, n_per_arm)
+    (kd, nd), (kp, npl), left = arms.analysed(outcome, drop_d, drop_p)
+    k1, k2, n1, n2 = int(kd[-1]), int(kp[-1]), int(nd[-1]), int(npl[-1])
+    nnt, lo, hi = nnt_with_ci(k1, n1, k2, n2)
     model = None
     if model_draws:
         p_d, p_p = ensemble_rates(drug, mg_per_day, weeks, int(model_draws), n_per_arm=n_per_arm, seed=seed,
                                   outcome=outcome, condition=condition, placebo_response=placebo_response,
                                   design=design, titration=titration, p_miss=p_miss, phys=phys, cal=cal,
-                                  variability=variability, progress=progress, engine=engine)
+                                  variability=variability, progress=progress, engine=engine, analysis=analysis)
         model = interval_from_draws(p_d, p_p, n_per_arm, seed=seed)
     return TrialResult(drug=drug.name, dose_mg_per_day=float(mg_per_day), weeks=weeks,
                        n_per_arm=n_per_arm, outcome=outcome, design=design, condition=condition,
-                       p_drug=k1 / n_per_arm, p_placebo=k2 / n_per_arm, nnt=nnt, nnt_ci_low=lo,
+                       p_drug=k1 / n1, p_placebo=k2 / n2, nnt=nnt, nnt_ci_low=lo,
                        nnt_ci_high=hi, placebo_target=float(target), seed=seed,
-                       responders_drug=resp_d.mean(axis=0), responders_placebo=resp_p.mean(axis=0),
+                       responders_drug=kd / nd, responders_placebo=kp / npl,
                        pain_drug=arms.pain_drug, pain_placebo=arms.pain_placebo,
-                       courses=arms.courses if keep_courses else None, model=model)
+                       courses=arms.courses if keep_courses else None, model=model, analysis=analysis,
+                       discontinued=left, n_analysed=(n1, n2))

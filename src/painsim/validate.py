@@ -22,7 +22,7 @@ from painsim.calibration import Calibration, load_calibration
 from painsim.library import load_drug
 from painsim.physiology import Physiology, load_physiology
 from painsim.progress import Progress
-from painsim.reported import load_reported_outcomes
+from painsim.reported import load_reported_outcomes, simulated_analysis
 from painsim.trial import ensemble_rates, nnt_with_ci, run_trial
 from painsim.uncertainty import ModelInterval, interval_from_draws
 
@@ -137,7 +137,7 @@ def validate(*, n_per_arm: int = 2000, seed: int = 7, phys: Physiology | None = 
             for a in arms:
                 setting = dict(n_per_arm=n_per_arm, seed=seed, outcome=r["outcome"], condition=r["condition"],
                                placebo_response=r.get("placebo_response"), design=r.get("design", "parallel"),
-                               phys=phys, cal=cal)
+                               phys=phys, cal=cal, analysis=simulated_analysis(r))
                 drug = load_drug(a["drug"])
                 res = run_trial(drug, a["dose_mg_per_day"], r["weeks"], **setting)
                 p_drug += a["weight"] * res.p_drug / tot

@@ -8,7 +8,7 @@ Every import counts, function-level ones included. The rules:
   helpers built on the stages → the engines that integrate them → the applications → the public
   API;
 - the stage modules import each other only down the causal chain (regimen → pk → steady state →
-  occupancy → synapse → dorsal horn → population → response), and none of them reaches an engine
+  occupancy → synapse → dorsal horn → population → discontinuation → response), and none of them reaches an engine
   or an application, even indirectly.
 """
 
@@ -26,7 +26,7 @@ FOUNDATION = ["painsim._version", "painsim.units", "painsim.sourced", "painsim.m
               "painsim.physiology", "painsim.calibration", "painsim.vmath", "painsim.progress", "painsim.atomic"]
 #: the causal chain, in order
 STAGES = ["painsim.regimen", "painsim.pk", "painsim.steady_state", "painsim.occupancy", "painsim.synapse",
-          "painsim.dorsal_horn", "painsim.population", "painsim.response"]
+          "painsim.dorsal_horn", "painsim.population", "painsim.discontinuation", "painsim.response"]
 SUPPORT = ["painsim.reported", "painsim.occupancy_fit", "painsim.uncertainty", "painsim.testing"]
 ENGINES = ["painsim.chain", "painsim.simulate", "painsim.reference", "painsim.kernels", "painsim.trial"]
 APPLICATIONS = ["painsim.calibrate", "painsim.validate", "painsim.sweep", "painsim.sensitivity",

@@ -49,9 +49,14 @@ def _model_interval(m) -> str:
     return f"{m.nnt_low:.1f}-{m.nnt_high:.1f}"
 
 
+_ANALYSIS_TEXT = {"locf": "last observation carried forward (LOCF)",
+                  "bocf": "baseline observation carried forward (BOCF: withdrawal = non-response)",
+                  "completers": "completers only"}
+
+
 def cmd_trial(args: argparse.Namespace) -> int:
     """``painsim trial``: one virtual trial, drug against placebo; responder rates and the NNT."""
-    from painsim.trial import run_trial
+    from painsim.trial import arm_dropouts, run_trial
 
     drug = load_cli_drug(args.drug)
     dose = parse_dose(args.dose, drug)
@@ -62,6 +67,10 @@ def cmd_trial(args: argparse.Namespace) -> int:
     p_miss = parse_probability(args.missed_doses, "--missed-doses")
     draws = _parse_draws(args.model_draws)
     phys, cal = model_files(args)
+    try:  # a drug or dose without a sourced discontinuation rate is refused before any simulation
+        arm_dropouts(drug, dose, args.analysis, args.design)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
     warnings = trial_warnings(drug, dose, n, condition=args.condition, design=args.design)
     for w in warnings:
         warn(w)
@@ -75,7 +84,7 @@ def cmd_trial(args: argparse.Namespace) -> int:
                       unit="patients") as bar:
             res = run_trial(drug, dose, weeks, n_per_arm=n, seed=seed, outcome=args.outcome,
                             condition=args.condition, placebo_response=p_pl, design=args.design, p_miss=p_miss,
-                            phys=phys, cal=cal, progress=bar.update, model_draws=draws)
+                            phys=phys, cal=cal, progress=bar.update, model_draws=draws, analysis=args.analysis)
     except ValueError as exc:
         raise UserError(str(exc)) from None
     if args.json:
@@ -93,6 +102,9 @@ def cmd_trial(args: argparse.Namespace) -> int:
     print(f"{drug.display_name} {dose:g} mg/day vs placebo, {weeks} weeks, {res.design}, "
           f"{res.condition}, {n} per arm, seed {seed}")
     print(f"responders ({label} pain reduction): drug {res.p_drug:.1%}, placebo {res.p_placebo:.1%}")
+    if res.analysis != "none":
+        print(f"discontinued for adverse events: drug {res.discontinued[0]:.1%}, placebo {res.discontinued[1]:.1%}; "
+              f"responders counted by {_ANALYSIS_TEXT[res.analysis]}")
     print(f"NNT {nnt_text()}")
     if res.model is not None:
         print(f"NNT 95 % interval with model uncertainty ({res.model.n_draws} parameter draws: derived EC50s, "
@@ -209,7 +221,8 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
                        description="A virtual placebo-controlled trial: N patients per arm, responder rates, "
                                    "the NNT with its sampling-only interval and an interval with model uncertainty.",
                        epilog=examples("painsim trial --drug duloxetine --dose 60 --weeks 12",
-                                       "painsim trial --drug Cymbalta --dose 120 --weeks 12 --patients 2000 --json",
+                                       "painsim trial --drug Cymbalta --dose 120 --weeks 12 --patients 2000 "
+                                       "--analysis bocf --json",
                                        "painsim trial --drug ./my_duloxetine.toml --dose 60 --weeks 8 "
                                        "--calibration calibration.toml"))
     t.add_argument("--drug", required=True, help="drug name, brand name or drug file (see `painsim drugs`)")
@@ -225,6 +238,10 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
                    help="neuropathic condition (sets the placebo response)")
     t.add_argument("--design", default="parallel", choices=["parallel", "crossover"], help="trial design")
     t.add_argument("--missed-doses", default=None, metavar="P", help="probability a dose is missed, in [0, 1)")
+    t.add_argument("--analysis", default="none", choices=["none", "locf", "bocf", "completers"],
+                   help="discontinuation for adverse events and how responders are counted: none (nobody "
+                        "leaves), locf, bocf (withdrawal = non-response) or completers; sourced rates "
+                        "(models/discontinuation.toml) exist for duloxetine 60-120 mg/day only")
     t.add_argument("--model-draws", default="50", metavar="N",
                    help="parameter draws for the NNT interval with model uncertainty (0: none)")
     add_model_file_options(t)
