@@ -57,6 +57,9 @@ BOUNDS: dict[str, tuple[float, float]] = {
     "dosing.dose_min_therapeutic": (1e-3, 1e4),
     # pharmacogenetic clearance multipliers: poor metabolisers ~ 0.1-0.3, ultrarapid ~ 2-3
     "dosing.pgx": (0.01, 100.0),
+    # the same for a metabolite's own clearance and its formation fraction ([moieties.pgx]); the
+    # formed fractions must also still sum to at most 1 (checked in check_drug_bounds)
+    "pgx": (1e-3, 100.0),
 }
 
 
@@ -94,6 +97,8 @@ def drug_values(drug: DrugSpec) -> Iterator[tuple[str, str, Value]]:
                         yield f"{w}.occupancy.{target}.anchors[{j}].{name}", f"occupancy.anchors.{name}", v
         for k, v in m.variability.items():
             yield f"{w}.variability.{k}", "variability", v
+        for k, v in m.pgx.items():
+            yield f"{w}.pgx.{k}", "pgx", v
 
 
 def _unit(unit: str) -> str:
@@ -103,7 +108,10 @@ def _unit(unit: str) -> str:
 def check_drug_bounds(ctx: ModelFile, drug: DrugSpec) -> None:
     """Refuse a drug with a number outside its physically possible range (see :data:`BOUNDS`).
 
-    Also refuses Michaelis-Menten elimination that cannot keep up with the largest labelled dose
+    Also refuses metabolite formation fractions that, in one CYP2D6 phenotype, sum to more than 1
+    for one precursor (each ``formation.fraction`` x its ``cyp2d6_<pm|im|um>_formation_cl`` / the
+    precursor's ``cyp2d6_<pm|im|um>_cl``), and
+    Michaelis-Menten elimination that cannot keep up with the largest labelled dose
     (apparent Vmax at or below the dose rate): such a drug has no steady state.
 
     Raises
@@ -116,6 +124,22 @@ def check_drug_bounds(ctx: ModelFile, drug: DrugSpec) -> None:
         if not lo <= v.value <= hi:
             u = _unit(v.unit)
             raise ctx.fail(field, f"expected {lo:g}-{hi:g}{u}, got {v.value:g}{u}")
+    for phenotype in ("pm", "im", "um"):
+        formed: dict[str, float] = {}
+        for m in drug.moieties:
+            if m.formed_from is None or m.formation_fraction is None:
+                continue
+            key = f"cyp2d6_{phenotype}_formation_cl"
+            pre = drug.moiety(m.formed_from)
+            pre_pgx = drug.dosing.pgx if pre is drug.moieties[0] else pre.pgx
+            pre_mult = pre_pgx[f"cyp2d6_{phenotype}_cl"].value if f"cyp2d6_{phenotype}_cl" in pre_pgx else 1.0
+            fm = m.formation_fraction.value * (m.pgx[key].value / pre_mult if key in m.pgx else 1.0)
+            formed[m.formed_from] = formed.get(m.formed_from, 0.0) + fm
+            if formed[m.formed_from] > 1.0 + 1e-9:
+                raise ctx.fail(f"moieties[{m.name}].pgx.{key}",
+                               f"in a CYP2D6 {phenotype.upper()} the fractions formed from {m.formed_from} "
+                               f"sum to {formed[m.formed_from]:g} (formation.fraction x this multiplier / "
+                               f"{m.formed_from}'s cyp2d6_{phenotype}_cl); expected at most 1")
     parent = drug.moieties[0]
     if parent.pk.elimination == "michaelis_menten" and parent.pk.vmax is not None:
         vmax = parent.pk.apparent()["vmax"]  # the dose enters the model as an oral-apparent rate

@@ -102,6 +102,11 @@ class MoietySpec:
     from_drug: str | None = None
     gaps: tuple[str, ...] = ()
     notes: str | None = None
+    #: CYP2D6 phenotype multipliers of a metabolite (``[moieties.pgx]``, dimensionless):
+    #: ``cyp2d6_<pm|im|um>_cl`` on its own clearance, ``cyp2d6_<pm|im|um>_formation_cl`` on the
+    #: clearance that forms it (``formation_fraction`` x the precursor's clearance); the parent's
+    #: own multipliers are :attr:`DosingSpec.pgx`
+    pgx: Mapping[str, Value] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -158,14 +158,26 @@ def _occupancy(ctx: ModelFile, where: str, raw: Any, target: str, mw: float) -> 
 
 
 _MOIETY_KEYS = {"name", "role", "molecular_weight", "fu", "gaps", "pk", "formation", "affinity",
-                "occupancy", "variability", "from_drug", "notes"}
+                "occupancy", "variability", "from_drug", "pgx", "notes"}
+#: CYP2D6 phenotype multipliers of a metabolite (``[moieties.pgx]``): on its own clearance (``_cl``)
+#: and on the clearance that forms it, fm x CL of its precursor (``_formation_cl``)
+_MOIETY_PGX_KEYS = {f"cyp2d6_{p}_{what}" for p in ("pm", "im", "um") for what in ("cl", "formation_cl")}
+
+
+def _moiety_pgx(ctx: ModelFile, where: str, raw: dict[str, Any], role: str) -> dict[str, Value]:
+    """The phenotype multipliers of a metabolite (``[moieties.pgx]``); the parent's are ``[dosing.pgx]``."""
+    if "pgx" not in raw:
+        return {}
+    if role == "parent":
+        raise ctx.fail(f"{where}.pgx", "the parent's phenotype multipliers belong in [dosing.pgx]")
+    return ctx.sourced_table(f"{where}.pgx", raw["pgx"], _MOIETY_PGX_KEYS, "dimensionless", positive=True)
 
 
 def _from_drug(ctx: ModelFile, where: str, raw: dict[str, Any], drug: str, gaps: list[str],
                formed_from: str | None, fraction: Value | None) -> MoietySpec:
     """A metabolite that takes its data from another drug file's parent (``from_drug``)."""
     other = ctx.plain(f"{where}.from_drug", raw["from_drug"], "string")
-    extra = set(raw) - {"name", "role", "from_drug", "formation", "notes", "gaps"}
+    extra = set(raw) - {"name", "role", "from_drug", "formation", "notes", "gaps", "pgx"}
     if extra:
         raise ctx.fail(f"{where}.{sorted(extra)[0]}", f"a moiety with from_drug takes its data from "
                                                       f"{other!r}; remove this key")
@@ -190,7 +202,7 @@ def _from_drug(ctx: ModelFile, where: str, raw: dict[str, Any], drug: str, gaps:
         pk = dataclasses.replace(pk, ka=None, lag=None)
     return dataclasses.replace(base, name=raw["name"], role=raw["role"], pk=pk, formed_from=formed_from,
                                formation_fraction=fraction, from_drug=other, gaps=tuple(gaps) + base.gaps,
-                               notes=notes)
+                               notes=notes, pgx=_moiety_pgx(ctx, where, raw, raw["role"]))
 
 
 def _moiety(ctx: ModelFile, where: str, raw: Any, earlier: list[MoietySpec], drug: str) -> MoietySpec:
@@ -244,7 +256,8 @@ def _moiety(ctx: ModelFile, where: str, raw: Any, earlier: list[MoietySpec], dru
                                     "dimensionless")
     return MoietySpec(name=name, role=role, molecular_weight=mw, fu=fu, pk=pk, affinity=affinity,
                       occupancy=occupancy, variability=variability, formed_from=formed_from,
-                      formation_fraction=fraction, gaps=tuple(gaps), notes=_notes(ctx, where, raw))
+                      formation_fraction=fraction, gaps=tuple(gaps), notes=_notes(ctx, where, raw),
+                      pgx=_moiety_pgx(ctx, where, raw, role))
 
 
 _PGX_KEYS = {"cyp2d6_pm_cl", "cyp2d6_im_cl", "cyp2d6_um_cl", "cyp1a2_smoker_cl"}

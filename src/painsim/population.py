@@ -10,8 +10,11 @@ Per patient:
 - PK: log-normal variability on CL, V and ka of each moiety with the drug file's CVs
   (``ω² = ln(1 + CV²)``); CYP2D6 phenotype (poor / intermediate / normal / ultra-rapid) and
   smoking (CYP1A2 induction) drawn with the frequencies of ``models/physiology.toml`` where
-  given, applied as the drug file's clearance multipliers on the parent (a missing multiplier
-  is 1 and is listed in the drug's gaps);
+  given, applied as the drug file's multipliers: ``[dosing.pgx]`` on the parent's clearance,
+  ``[moieties.pgx]`` on a metabolite's own clearance (``cyp2d6_*_cl``) and on the clearance
+  that forms it (``cyp2d6_*_formation_cl``, ``fm · CL_precursor``; without it the formation
+  clearance follows the precursor's clearance, i.e. ``fm`` is unchanged). A missing clearance
+  multiplier is 1 and is listed in the drug's gaps;
 - baseline pain (0–10) from the trial inclusion criterion and the reported mean: the
   maximum-entropy distribution on [min, 10] with that mean (an exponential truncated at 10);
 - sensitivity to restored descending inhibition ``s ~ U(0, s_max)``;
@@ -188,14 +191,29 @@ def draw_population(drug: DrugSpec, phys: Physiology, n: int, *, seed: int, stre
                 omega = math.sqrt(math.log1p(cv.value**2))
                 eta = np.array([normal(seed, stream, int(p), K_ETA + 8 * j + off) for p in idx])
                 th[:, col] *= np.exp(omega * eta)
-        mult = np.ones(n)
-        pgx = drug.dosing.pgx
-        for code, key in ((0, "cyp2d6_pm_cl"), (1, "cyp2d6_im_cl"), (3, "cyp2d6_um_cl")):
-            if key in pgx:
-                mult[cyp == code] *= pgx[key].value
-        if "cyp1a2_smoker_cl" in pgx:
-            mult[smoke] *= pgx["cyp1a2_smoker_cl"].value
+        cyp_mult = [_cyp2d6_multiplier(drug.dosing.pgx, "cl", cyp)]  # per moiety, CYP2D6 only
+        mult = cyp_mult[0].copy()
+        if "cyp1a2_smoker_cl" in drug.dosing.pgx:
+            mult[smoke] *= drug.dosing.pgx["cyp1a2_smoker_cl"].value
         th[:, theta_index("cl")] *= mult
         if s.nonlinear:
             th[:, theta_index("vmax")] *= mult  # Vmax scales like clearance
+        for j, m in enumerate(drug.moieties[1:], start=1):  # a metabolite's own phenotype effects
+            cyp_mult.append(_cyp2d6_multiplier(m.pgx, "cl", cyp))
+            th[:, theta_index("cl", j)] *= cyp_mult[j]
+            # formation flux is fm·CL_precursor·C_precursor (painsim.pk): the precursor's multiplier
+            # already scales it, so fm takes (formation-clearance multiplier) / (precursor's multiplier)
+            pre = cyp_mult[int(s.from_idx[j])]
+            th[:, theta_index("fm", j)] *= _cyp2d6_multiplier(m.pgx, "formation_cl", cyp, default=pre) / pre
     return dataclasses.replace(pop, theta=th)
+
+
+def _cyp2d6_multiplier(pgx, what: str, cyp: np.ndarray, default: np.ndarray | None = None) -> np.ndarray:
+    """Per patient, the multiplier ``pgx["cyp2d6_<pm|im|um>_<what>"]`` of their CYP2D6 phenotype;
+    where the table lists none (and for normal metabolisers), ``default`` (else 1)."""
+    mult = np.ones(cyp.shape[0]) if default is None else default.copy()
+    for code, phenotype in ((0, "pm"), (1, "im"), (3, "um")):
+        key = f"cyp2d6_{phenotype}_{what}"
+        if key in pgx:
+            mult[cyp == code] = pgx[key].value
+    return mult
