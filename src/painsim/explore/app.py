@@ -229,8 +229,11 @@ class Explorer:
         seconds = time.perf_counter() - t0
         self.status.object = f"redrawn in {seconds:.2f} s (computed in {res.seconds:.2f} s)"
         if self.echo:
-            print(f"painsim explore: redraw {seconds:.3f} s ({s.drug} {s.dose:g} mg/day, view {s.view}, "
-                  f"{s.n_per_arm} per arm)", flush=True)
+            off = [name for name, on in (("SERT", s.sert_effect), ("NET", s.net_effect),
+                                         ("desensitisation", s.desensitisation)) if not on]
+            what = ", ".join([f"{s.drug} {s.dose:g} mg/day", *(f"{x} off" for x in off), f"view {s.view}",
+                              f"{s.n_per_arm} per arm"])
+            print(f"painsim explore: redraw {seconds:.3f} s ({what})", flush=True)
 
     def _fail(self, message: str) -> None:
         self.error.object = message
