@@ -188,6 +188,33 @@ def test_script_reproduces_the_page(model, tmp_path):
     assert "import painsim" in script.read_text() and "painsim.explore" not in script.read_text()
 
 
+def test_a_users_drug_file(tmp_path):
+    """`painsim explore --drug FILE`: offered after the library under its file's name, and its script
+    loads the file the same way (its derived EC50s recomputed from the file)."""
+    import shutil
+
+    from painsim.cli.options import load_cli_drug
+    from painsim.library import models_dir
+
+    path = tmp_path / "my_duloxetine.toml"
+    shutil.copy(models_dir() / "drugs" / "duloxetine.toml", path)
+    model = ExplorerModel({"duloxetine (my_duloxetine.toml)": load_cli_drug(str(path))})
+    assert model.drug_names()[-1] == "duloxetine (my_duloxetine.toml)" and "duloxetine" in model.drug_names()
+    s = Settings(drug="duloxetine (my_duloxetine.toml)", dose=60.0, n_per_arm=N, view="nnt")
+    res = model.compute(s)
+    assert res.main.reported, "the reported NNTs of the drug the file describes"
+    text = as_script(model, s)
+    assert "with_own_ec50s(painsim.load_drug(" in text
+    ns: dict = {"__name__": "__main__"}
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        exec(compile(text, "script.py", "exec"), ns)
+    finally:
+        os.chdir(cwd)
+    assert ns["trial"].p_drug == res.main.trial.p_drug
+
+
 def test_dose_curve_starts_at_zero_and_rises(model):
     res = model.compute(model.defaults("duloxetine").replace(view="occupancy", n_per_arm=N))
     doses, occ = res.main.dose_curve

@@ -28,10 +28,13 @@ def cmd_explore(args: argparse.Namespace) -> int:
     """Serve the explorer until Ctrl-C: check the options and the user's drug files, warm up the
     model, print the URL, open the browser (unless ``--no-browser``)."""
     port = parse_int(args.port, "--port", minimum=0, maximum=65535)
+    from pathlib import Path
+
     extra = {}
     for text in args.drug or ():
         drug = load_cli_drug(text)  # a malformed file is the loader's one-line error, exit status 2
-        extra[drug.name if drug.name not in extra else f"{drug.name} ({text})"] = drug
+        # named after the file too: an edited copy of a library drug keeps the library's name
+        extra[f"{drug.name} ({Path(text).name})"] = drug
     try:
         import panel  # noqa: F401
     except ImportError:

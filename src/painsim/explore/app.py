@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import sys
 import time
 from typing import Any
@@ -244,13 +245,21 @@ class Explorer:
     # -- exports -----------------------------------------------------------------------------------
 
     def _export(self, fmt: str):
-        self.png.filename = f"painsim_{self.settings.drug}_{self.settings.view}.png"
-        self.svg.filename = f"painsim_{self.settings.drug}_{self.settings.view}.svg"
-        res = self.results or self.model.compute(self.settings)
-        return _io_bytes(render(view_figure(res), fmt))
+        stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", f"painsim_{self.settings.drug}_{self.settings.view}")
+        self.png.filename, self.svg.filename = f"{stem}.png", f"{stem}.svg"
+        return self._exported(lambda: render(view_figure(self.results or self.model.compute(self.settings)), fmt))
 
     def _export_script(self):
-        return _io_bytes(as_script(self.model, self.settings).encode())
+        return self._exported(lambda: as_script(self.model, self.settings).encode())
+
+    def _exported(self, make):
+        """The bytes to download; a failure is one line in the page and an empty file."""
+        try:
+            return _io_bytes(make())
+        except Exception as exc:
+            log.exception("export failed")
+            self._fail(f"could not export ({type(exc).__name__}: {_first_line(exc)})")
+            return _io_bytes(b"")
 
 
 def _first_line(exc: BaseException) -> str:

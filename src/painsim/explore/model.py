@@ -350,7 +350,7 @@ class ExplorerModel:
                 drug, dose, s.weeks, n_per_arm=s.n_per_arm, seed=s.seed, outcome=s.outcome, condition=s.condition,
                 phys=phys, cal=cal, keep_courses=True))
         if "reported" in wanted:
-            data["reported"] = [r for r in self.reported() if name in {a["drug"] for a in r.get("arms", [])}]
+            data["reported"] = [r for r in self.reported() if drug.name in {a["drug"] for a in r.get("arms", [])}]
         return DrugData(**data)
 
     def reported(self) -> list[dict]:
