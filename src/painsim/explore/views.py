@@ -38,7 +38,7 @@ CAPTIONS = {
                    "the placebo arm improves too."),
     "nnt": ("Number needed to treat: how many patients must take the drug for one more to respond than on "
             "placebo, with its 95 % interval (from the number of patients simulated). The grey rows are "
-            "NNTs reported by trials and meta-analyses that include the drug, for comparison."),
+            "NNTs with the same responder rule reported by trials and meta-analyses that include the drug."),
 }
 
 _DASH = {True: "-", False: "--"}
@@ -68,11 +68,13 @@ def _colour(d: DrugData) -> str:
 def pk_figure(res: Results) -> Figure:
     """Steady-state concentration–time profile of every moiety (ng/mL against h after the dose)."""
     fig, ax = _figure(size=(8.0, 4.0))
-    colours = [PALETTE["blue"], PALETTE["vermillion"], PALETTE["green"], PALETTE["purple"]]
+    colours = [PALETTE["blue"], PALETTE["vermillion"], PALETTE["green"], PALETTE["purple"], PALETTE["sky"]]
+    k = 0  # one colour per moiety, the comparison's continuing after the main drug's
     for d, main in _drugs(res):
         for j, m in enumerate(d.moieties):
-            ax.plot(d.grid, d.conc[:, j], color=colours[j % len(colours)], ls=_DASH[main], lw=1.8,
+            ax.plot(d.grid, d.conc[:, j], color=colours[k % len(colours)], ls=_DASH[main], lw=1.8,
                     label=f"{m} ({_name(d)})")
+            k += 1
     ax.set_xlabel("time after the dose at steady state (h)")
     ax.set_ylabel("total plasma concentration (ng/mL)")
     ax.set_ylim(bottom=0)
@@ -104,7 +106,7 @@ def occupancy_figure(res: Results) -> Figure:
     for ax in (day, dose):
         ax.set_ylabel("transporter occupancy (%)")
         ax.set_ylim(0, 100)
-    day.legend(loc="lower left")
+    day.legend(loc="best")
     dose.legend(loc="lower right")
     day.set_title("Over one day")
     dose.set_title("Daily average against dose")
@@ -119,18 +121,20 @@ def _band(ax, weeks: np.ndarray, values: np.ndarray, colour: str, ls: str, label
 
 def synapse_figure(res: Results) -> Figure:
     """Weekly mean extracellular 5-HT and NE relative to baseline (median and interquartile band)."""
-    fig, ax = _figure(size=(8.0, 4.0))
-    for d, main in _drugs(res):
-        c = d.trial.courses
-        w = np.arange(1, c.r_5ht.shape[1] + 1)
-        _band(ax, w, c.r_5ht, TARGET_COLOURS["sert"], _DASH[main], f"5-HT, {_name(d)}")
-        _band(ax, w, c.r_ne, TARGET_COLOURS["net"], _DASH[main], f"NE, {_name(d)}")
-    ax.axhline(1.0, color=PALETTE["grey"], lw=0.8, ls=":")
-    ax.set_xlabel("week of treatment")
-    ax.set_ylabel("extracellular level / baseline")
-    ax.set_ylim(bottom=0)
-    ax.legend(loc="best")
-    ax.set_title("Synaptic 5-HT and NE at the spinal terminals")
+    # one panel per transmitter, each with its own scale: NE moves far less than 5-HT at most doses
+    fig, axes = _figure(1, 2, size=(9.0, 4.0))
+    for ax, field, name, colour in ((axes[0], "r_5ht", "5-HT", TARGET_COLOURS["sert"]),
+                                    (axes[1], "r_ne", "NE", TARGET_COLOURS["net"])):
+        for d, main in _drugs(res):
+            values = getattr(d.trial.courses, field)
+            _band(ax, np.arange(1, values.shape[1] + 1), values, colour, _DASH[main], _name(d))
+        ax.axhline(1.0, color=PALETTE["grey"], lw=0.8, ls=":")
+        ax.set_xlabel("week of treatment")
+        ax.set_ylabel(f"extracellular {name} / baseline")
+        if field == "r_5ht":
+            ax.set_ylim(bottom=0)  # NE keeps its own close-up scale: its rise is a few percent at most doses
+        ax.legend(loc="best")
+        ax.set_title(f"Synaptic {name} at the spinal terminals")
     return fig
 
 
@@ -175,12 +179,16 @@ def nnt_figure(res: Results) -> Figure:
     for d, _main in _drugs(res):
         t = d.trial
         rows.append((f"simulated: {_name(d)}", t.nnt, t.nnt_ci_low, t.nnt_ci_high, _colour(d)))
-    for d, _main in _drugs(res):
+    hidden = 0
+    for d, main in _drugs(res):
         for r in d.reported:
+            if r.get("outcome") != outcome:  # an NNT for another responder rule is another number
+                hidden += 1
+                continue
             ci = r.get("nnt_ci") or (None, None)
             doses = ", ".join(f"{a['drug']} {a['dose_mg_per_day']:g}" for a in r["arms"])
-            mark = "" if r.get("outcome") == outcome else f" [{r.get('outcome', '?')}]"
-            rows.append((f"{r['key']} ({doses}){mark}", float(r["nnt"]), ci[0], ci[1], PALETTE["grey"]))
+            rows.append((f"{r['key']} ({doses})", float(r["nnt"]), ci[0], ci[1],
+                         PALETTE["grey"] if main else "#b3b3b3"))
     fig, ax = _figure(size=(8.0, max(3.0, 0.9 + 0.28 * len(rows))))
     y = np.arange(len(rows))[::-1]
     for yi, (_label, nnt, lo, hi, colour) in zip(y, rows, strict=True):
@@ -194,8 +202,9 @@ def nnt_figure(res: Results) -> Figure:
     ax.set_xscale("log")
     ax.set_xlim(1, 100)
     ax.set_xticks([1, 2, 3, 5, 10, 20, 50, 100], ["1", "2", "3", "5", "10", "20", "50", "100"])
-    ax.set_xlabel(f"NNT, {OUTCOMES[outcome]} (patients; [30pct]/[50pct]: another outcome)")
-    ax.set_title("NNT: this virtual trial and reported ones")
+    other = "" if not hidden else f"\n({hidden} reported for another responder rule not shown)"
+    ax.set_xlabel(f"NNT, {OUTCOMES[outcome]} (patients){other}")
+    ax.set_title("NNT: this virtual trial and reported ones (grey)")
     return fig
 
 
