@@ -101,6 +101,8 @@ class Visit:
     weekly: dict[str, str] = field(default_factory=dict)
     download: tuple[str, bytes] | None = None
     screenshot: Path | None = None
+    refused: str = ""
+    page_text: str = ""
 
 
 def _text(page, css: str) -> str:
@@ -167,6 +169,12 @@ def visit(server: Server, chromium: str, tmp_path_factory) -> Visit:
             with page.expect_download(timeout=30_000) as dl:
                 page.locator(".painsim-export-png button").first.click()
             v.download = (dl.value.suggested_filename, Path(dl.value.path()).read_bytes())
+            # a typed entry out of range is refused next to its control, the page carries on
+            entry = page.locator(".painsim-controls input[type=text]").nth(1)  # patients per arm
+            entry.fill("abc")
+            entry.press("Enter")
+            v.refused = _text(page, ".painsim-refused")
+            v.page_text = page.locator("body").inner_text()
             page.wait_for_timeout(250)  # let late console messages arrive
             page.screenshot(path=str(shot), full_page=True, timeout=60_000)
             v.screenshot = shot
@@ -205,6 +213,11 @@ def test_switching_net_off_lowers_duloxetines_responder_curve(visit: Visit):
     with_net, without = _drug_weekly(visit.weekly["dose"]), _drug_weekly(visit.weekly["no_net"])
     assert len(with_net) == len(without) == 12
     assert without.mean() < with_net.mean() and without[-1] < with_net[-1]
+
+
+def test_a_bad_entry_is_refused_next_to_its_control(visit: Visit):
+    assert visit.refused.startswith("refused: patients per arm must be a whole number"), visit.refused
+    assert "Traceback" not in visit.page_text
 
 
 def test_export_button_yields_a_png(visit: Visit):

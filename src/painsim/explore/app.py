@@ -91,7 +91,7 @@ class Explorer:
                                        button_type="primary", css_classes=["painsim-views"])
         # a message next to each text entry when its text is refused
         self.msg = {k: pn.pane.Markdown("", css_classes=["painsim-refused"], styles={"color": "#b00020"},
-                                        margin=(0, 10)) for k in ("dose", "patients", "seed")}
+                                        width=SIDEBAR_WIDTH - 175, margin=(0, 5)) for k in ("dose", "patients", "seed")}
         self.summary = pn.pane.Markdown("", css_classes=["painsim-summary"], sizing_mode="stretch_width")
         self.weekly = pn.pane.Markdown("", css_classes=["painsim-weekly"], sizing_mode="stretch_width")
         self.status = pn.pane.Markdown("", css_classes=["painsim-status"], styles={"color": "#555"})
