@@ -3,9 +3,9 @@
 The server is started once as a subprocess (the URL is read from its standard output with a
 bounded wait) and the page is opened once in the system's Chromium driven by Playwright. The visit
 moves the dose slider with the keyboard, switches duloxetine's NET effect off, downloads the figure
-as PNG, types a bad number of patients and takes a full-page screenshot; the tests check what it saw. The server is stopped at the
-end (terminate, then kill after 10 s). The start-up time and the redraw times the server printed
-are written to the test log (measured, not asserted).
+as PNG, types a bad number of patients and takes a full-page screenshot; the tests check what it
+saw. The server is stopped at the end (terminate, then kill after 10 s). The start-up time and
+the redraw times the server printed are written to the test log (measured, not asserted).
 """
 
 from __future__ import annotations

@@ -115,6 +115,26 @@ def test_mechanism_switches_use_the_public_knobs(model):
     assert weak < base
 
 
+def test_the_explorer_uses_only_the_public_api():
+    """Every painsim name the explorer's modules import is public: in painsim.__all__, the explorer's
+    own, or one of the few named here (the reader of the reported outcomes, the figure style)."""
+    import ast
+
+    import painsim
+
+    allowed = {"painsim.reported.load_reported_outcomes", "painsim.figures.style.CLASS_COLOURS",
+               "painsim.figures.style.PALETTE", "painsim.figures.style.TARGET_COLOURS", "painsim.figures.style.style"}
+    for path in sorted((ROOT / "src" / "painsim" / "explore").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("painsim"):
+                for alias in node.names:
+                    name = f"{node.module}.{alias.name}"
+                    ok = (alias.name in painsim.__all__ or name in allowed or node.module.startswith("painsim.explore"))
+                    assert ok, f"{path.name} imports {name}, not public API"
+            elif isinstance(node, ast.Import):
+                assert not any(a.name.startswith("painsim") for a in node.names), path.name
+
+
 def test_out_of_range_settings_are_refused(model):
     s = model.defaults("duloxetine")
     for bad in (s.replace(dose=0.0), s.replace(dose=241.0), s.replace(dose=float("nan")), s.replace(n_per_arm=10),

@@ -25,8 +25,16 @@ from typing import Any
 
 import numpy as np
 
-import painsim
+# the public API (names of painsim.__all__), imported from the modules that define them: the
+# explorer is an application, below the package's top level in the import graph
+# (tests/unit/test_import_graph.py); tests/unit/test_explore.py checks that it uses no other name
+from painsim.calibration import load_calibration
+from painsim.library import load_library
+from painsim.occupancy import occupancy, occupancy_params, steady_state_occupancy
+from painsim.physiology import load_physiology
 from painsim.reported import load_reported_outcomes
+from painsim.steady_state import steady_state_profile
+from painsim.trial import run_trial
 
 __all__ = [
     "CONDITIONS",
@@ -223,10 +231,10 @@ class ExplorerModel:
     """
 
     def __init__(self, extra_drugs: Mapping[str, Any] | None = None) -> None:
-        self.library: dict[str, Any] = dict(painsim.load_library())
+        self.library: dict[str, Any] = dict(load_library())
         self.extra: dict[str, Any] = dict(extra_drugs or {})
-        self.phys = painsim.load_physiology()
-        self.cal = painsim.load_calibration()
+        self.phys = load_physiology()
+        self.cal = load_calibration()
         self._cache: dict[tuple, Any] = {}
         self._reported: list[dict] | None = None
 
@@ -277,7 +285,7 @@ class ExplorerModel:
         for target, on, factor in (("sert", s.sert_effect, 1.0), ("net", s.net_effect, s.net_ec50_factor)):
             if on and factor == 1.0:
                 continue
-            p = painsim.occupancy_params(drug, target)
+            p = occupancy_params(drug, target)
             for m, ec50, method in zip(drug.moieties, p.ec50, p.method, strict=True):
                 if method == "none":
                     continue  # this moiety does not bind the transporter: nothing to remove or scale
@@ -346,7 +354,7 @@ class ExplorerModel:
             data["dose_curve"] = self._cached(("dose_curve", name, drug_edits), lambda: _dose_curve(drug, hi))
         if "trial" in wanted:
             key = ("trial", name, ed, dose, s.weeks, s.n_per_arm, s.seed, s.outcome, s.condition)
-            data["trial"] = self._cached(key, lambda: painsim.run_trial(
+            data["trial"] = self._cached(key, lambda: run_trial(
                 drug, dose, s.weeks, n_per_arm=s.n_per_arm, seed=s.seed, outcome=s.outcome, condition=s.condition,
                 phys=phys, cal=cal, keep_courses=True))
         if "reported" in wanted:
@@ -372,12 +380,12 @@ def pet_points(drug: Any) -> dict[str, list[tuple[float, float]]]:
 
 
 def _profile(drug: Any, dose: float) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
-    prof = painsim.steady_state_profile(drug, dose, n_grid=240)
+    prof = steady_state_profile(drug, dose, n_grid=240)
     conc = np.ascontiguousarray(prof.conc)
     occ = {}
     for target in ("sert", "net"):
-        p = painsim.occupancy_params(drug, target)
-        occ[target] = painsim.occupancy(conc, p.emax, p.ec50, p.hill)
+        p = occupancy_params(drug, target)
+        occ[target] = occupancy(conc, p.emax, p.ec50, p.hill)
     return prof.grid, conc, occ
 
 
@@ -389,6 +397,6 @@ def _dose_curve(drug: Any, max_dose: float) -> tuple[np.ndarray, dict[str, np.nd
         # maximum and has fewer points (a few seconds once per drug instead of a minute)
         max_dose, n = 0.75 * max_dose, 11
     doses = np.linspace(max_dose / n, max_dose, n)
-    rows = [painsim.steady_state_occupancy(drug, float(d)) for d in doses]
+    rows = [steady_state_occupancy(drug, float(d)) for d in doses]
     # no drug, no occupancy: the curve starts at the origin
     return np.r_[0.0, doses], {t: np.r_[0.0, [r[t].mean for r in rows]] for t in ("sert", "net")}
