@@ -39,6 +39,10 @@ def warm_up(extra_drugs: Mapping[str, Any] | None = None) -> Any:
     model = ExplorerModel(extra_drugs)
     s = model.defaults()
     model.compute(s, needs=tuple({need for _title, needs in VIEWS.values() for need in needs}))
+    # one figure drawn too: on a fresh install matplotlib builds its font cache the first time
+    from painsim.explore.views import render, view_figure
+
+    render(view_figure(model.compute(s)))
     _say(f"model ready in {time.perf_counter() - t0:.1f} s")
     return model
 
