@@ -15,7 +15,17 @@ from matplotlib.figure import Figure
 from painsim.explore.model import CONDITIONS, OUTCOMES, VIEWS, DrugData, Results
 from painsim.figures.style import CLASS_COLOURS, PALETTE, TARGET_COLOURS, style
 
-__all__ = ["CAPTIONS", "render", "view_figure"]
+__all__ = [
+    "CAPTIONS",
+    "inhibition_figure",
+    "nnt_figure",
+    "occupancy_figure",
+    "pk_figure",
+    "render",
+    "responders_figure",
+    "synapse_figure",
+    "view_figure",
+]
 
 #: a caption of two sentences per view, for a student
 CAPTIONS = {
