@@ -221,7 +221,10 @@ class Explorer:
         self.caption.object = f"*{CAPTIONS[s.view]}*"
         self.summary.object = f"**{res.summary()}**"
         t = res.main.trial
-        self.weekly.object = ("Drug responders by week (%): " + " ".join(f"{100 * x:.1f}" for x in t.responders_drug)
+        # what was simulated, then the curves in numbers (readable where a figure is not: a screen reader, a test)
+        off = "".join(f", {name} effect off" for name, on in (("SERT", s.sert_effect), ("NET", s.net_effect)) if not on)
+        self.weekly.object = (f"{res.main.drug.display_name} {s.dose:g} mg/day{off}: responders by week (%): "
+                              + " ".join(f"{100 * x:.1f}" for x in t.responders_drug)
                               + " · placebo: " + " ".join(f"{100 * x:.1f}" for x in t.responders_placebo))
         lo, hi = res.main.label_range
         self.dose_label.object = f"label range {lo:g}–{hi:g} mg/day" + (
