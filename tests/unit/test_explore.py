@@ -85,6 +85,7 @@ def test_dose_controls_change_the_nnt(model):
         app.dose.value = 120.0
         app.dose.value_throttled = 120.0
     assert app.settings.dose == 120.0 and app.results.main.trial.nnt != nnt0
+    assert app.dose_text.value == "120"  # the typed entry follows the slider
     app.dose_text.value = "30"
     assert app.settings.dose == 30.0 and app.dose.value == 30.0
     app.drug.value = "reboxetine"  # the dose follows the drug: its reference dose, its slider range

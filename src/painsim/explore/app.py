@@ -150,6 +150,13 @@ class Explorer:
             return
         if event.obj is self.drug:
             self._set_drug(event.new)
+        elif event.obj is self.dose:  # the typed dose follows the slider
+            self._quiet = True
+            try:
+                self.dose_text.value = f"{event.new:g}"
+                self.msg["dose"].object = ""
+            finally:
+                self._quiet = False
         self.redraw(self._current())
 
     def _set_drug(self, name: str) -> None:
