@@ -167,7 +167,7 @@ def test_a_failure_is_one_line_in_the_page(model, monkeypatch):
         raise RuntimeError("kernel exploded\nwith a second line")
 
     monkeypatch.setattr(app.model, "compute", broken)
-    app.weeks.value = 8
+    app.condition.value = "phn"
     assert app.error.visible
     assert app.error.object.startswith("could not redraw (RuntimeError: kernel exploded)")
     assert "Traceback" not in app.error.object and "\n" not in app.error.object

@@ -106,11 +106,11 @@ class Explorer:
         self.script = w.FileDownload(callback=self._export_script, filename="painsim_explore.py",
                                      label="As a Python script", button_type="success",
                                      css_classes=["painsim-export-script"], width=170)
-        for widget in (self.drug, self.weeks, self.condition, self.outcome, self.sert, self.net, self.desens,
-                       self.compare, self.view):
+        for widget in (self.drug, self.condition, self.outcome, self.sert, self.net, self.desens, self.compare,
+                       self.view):
             widget.param.watch(self._changed, "value")
         # sliders: redraw when the handle is let go, not at every pixel of a drag
-        for widget in (self.dose, self.net_factor, self.gain, self.w_ne):
+        for widget in (self.dose, self.weeks, self.net_factor, self.gain, self.w_ne):
             widget.param.watch(self._changed, "value_throttled")
         for key, widget in (("dose", self.dose_text), ("patients", self.patients), ("seed", self.seed)):
             widget.param.watch(lambda e, key=key: self._typed(key, e.new), "value")
