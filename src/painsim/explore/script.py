@@ -44,8 +44,8 @@ ax.set_ylabel("responders (%)")''',
     "nnt": '''if trial.nnt is not None:
     lo, hi = trial.nnt_ci_low or trial.nnt, trial.nnt_ci_high or trial.nnt
     ax.errorbar([trial.nnt], [0], xerr=[[trial.nnt - lo], [hi - trial.nnt]], fmt="o", label="simulated")
-ax.set_xscale("log")
 ax.set_xlim(1, 100)
+ax.set_xscale("log")
 ax.set_yticks([])
 ax.set_xlabel("NNT (patients)")''',
 }

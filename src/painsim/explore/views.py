@@ -209,8 +209,8 @@ def nnt_figure(res: Results) -> Figure:
             ax.plot([lo, hi], [yi, yi], color=colour, lw=1.6)
         ax.plot([nnt], [yi], "o", color=colour, ms=6)
     ax.set_yticks(y, [r[0] for r in rows], fontsize=8)
+    ax.set_xlim(1, 100)  # before the log scale: an empty axis's default (0, 1) has no logarithm
     ax.set_xscale("log")
-    ax.set_xlim(1, 100)
     ax.set_xticks([1, 2, 3, 5, 10, 20, 50, 100], ["1", "2", "3", "5", "10", "20", "50", "100"])
     other = "" if not hidden else f"\n({hidden} reported for another responder rule not shown)"
     ax.set_xlabel(f"NNT, {OUTCOMES[outcome]} (patients){other}")
