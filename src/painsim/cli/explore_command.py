@@ -42,7 +42,10 @@ def cmd_explore(args: argparse.Namespace) -> int:
     _check_port(port)
     from painsim.explore.server import serve
 
-    return serve(port, open_browser=not args.no_browser, extra_drugs=extra)
+    try:
+        return serve(port, open_browser=not args.no_browser, extra_drugs=extra)
+    except KeyboardInterrupt:  # Ctrl-C while the model loads: stop quietly (once serving, serve returns 0)
+        return 130
 
 
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
