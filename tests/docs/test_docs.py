@@ -60,7 +60,7 @@ def _hooks():
 
 
 def test_site_builds_strict_with_every_page(site: Path):
-    for name in ("", "getting-started", "tutorial", "model", "parameters", "gallery", "benchmarks", "api"):
+    for name in ("", "getting-started", "tutorial", "explore", "model", "parameters", "gallery", "benchmarks", "api"):
         _page(site, name)
     for module in ("library", "regimen", "pk", "occupancy", "synapse", "dorsal_horn", "population",
                    "simulate", "trial", "validate", "sweep", "sensitivity", "kernels", "figures"):
@@ -79,6 +79,17 @@ def test_tutorial_page_shows_the_tested_script(site: Path):
     assert "duloxetine.occupancy.net.ec50" in html  # the snippet was included
     assert "responders.png" in html
     assert (site / "tutorial" / "change_one_parameter.py").read_text() == TUTORIAL_SCRIPT.read_text()
+
+
+def test_explore_page_has_the_teachers_guide_and_a_screenshot(site: Path):
+    html = _page(site, "explore")
+    text = unescape(re.sub(r"<[^>]+>", "", html))  # code blocks are highlighted span by span
+    assert "For teachers" in text and "painsim explore --port 8765 --no-browser" in text
+    assert "explore-screenshot" not in html or (site / "explore-screenshot.png").is_file()
+    if os.environ.get("PAINSIM_REQUIRE_BROWSER", "").strip() not in ("", "0"):  # CI has Chromium: the shot is taken
+        shot = (site / "explore-screenshot.png").read_bytes()
+        assert shot[:8] == b"\x89PNG\r\n\x1a\n" and len(shot) > 20_000
+        assert 'src="../explore-screenshot.png"' in html
 
 
 def test_gallery_lists_every_experiment(site: Path):

@@ -6,58 +6,19 @@ below check what the browser saw: no console errors, no page errors, no request 
 a sensible full-page screenshot, and every figure and table in the DOM.
 
 Without a browser (or without the playwright package) the tests skip, unless
-PAINSIM_REQUIRE_BROWSER=1 (as in CI), where they fail. PAINSIM_CHROMIUM names another binary.
+PAINSIM_REQUIRE_BROWSER=1 (as in CI), where they fail (the ``chromium`` fixture of tests/e2e/conftest.py).
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
+from ._browser import CHROMIUM_ARGS, VIEWPORT, png_size
+
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-# flags that keep Chromium off the network and quiet on a closed machine (Playwright adds its own
-# fresh temporary --user-data-dir and --headless)
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",  # containers often have a tiny /dev/shm
-]
-VIEWPORT = {"width": 1280, "height": 900}
-
-
-def _missing(reason: str):
-    if os.environ.get("PAINSIM_REQUIRE_BROWSER", "").strip() not in ("", "0"):
-        pytest.fail(f"PAINSIM_REQUIRE_BROWSER is set but {reason}", pytrace=False)
-    pytest.skip(f"{reason} (set PAINSIM_REQUIRE_BROWSER=1 to make this a failure)")
-
-
-@pytest.fixture(scope="session")
-def chromium() -> str:
-    """The path of the system's Chromium, and Playwright importable; skip (or fail in CI) otherwise."""
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        _missing("the 'playwright' package is not installed (pip install '.[test]')")
-    wanted = os.environ.get("PAINSIM_CHROMIUM")
-    for name in (wanted,) if wanted else CHROMIUM_CANDIDATES:
-        path = shutil.which(name)
-        if path:
-            return path
-    _missing(
-        f"no Chromium browser found ({wanted or ', '.join(CHROMIUM_CANDIDATES)}; on Debian: apt-get install chromium)"
-    )
-    raise AssertionError("unreachable")
 
 
 @pytest.fixture(scope="session")
@@ -146,19 +107,11 @@ def test_report_opens_without_console_or_page_errors(visit: Visit):
     assert not visit.foreign_requests, f"the report tried to load: {visit.foreign_requests}"
 
 
-def _png_size(path: Path) -> tuple[int, int]:
-    data = path.read_bytes()
-    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
-    assert data[12:16] == b"IHDR", "PNG without IHDR first"
-    assert data[-12:] == b"\x00\x00\x00\x00IEND\xaeB`\x82", "PNG truncated (no IEND chunk at the end)"
-    return struct.unpack(">II", data[16:24])
-
-
 def test_full_page_screenshot(visit: Visit):
     shot = visit.screenshot
     assert shot is not None and shot.is_file()
     assert shot.stat().st_size > 20_000, f"screenshot only {shot.stat().st_size} bytes"
-    width, height = _png_size(shot)
+    width, height = png_size(shot)
     assert width == VIEWPORT["width"], (width, height)
     # full page, not just the viewport: the report is long (11 figures and two tables)
     assert height > 3 * VIEWPORT["height"], (width, height)

@@ -29,7 +29,7 @@ HEAVY = ["painsim.trial.run_trial", "painsim.validate.validate", "painsim.valida
          "painsim.calibrate.calibrate", "painsim.calibrate.check_calibration",
          "painsim.occupancy_fit.write_occupancy_fit", "painsim.sweep.run_sweep",
          "painsim.sensitivity.run_sensitivity", "painsim.library.load_library",
-         "painsim.experiments.hardy2007_functional_modulation.run"]
+         "painsim.experiments.hardy2007_functional_modulation.run", "painsim.explore.server.serve"]
 
 NUMBERS = ["0", "-1", "1", "2", "60", "1e300", "-1e300", "nan", "inf", "-inf", "1e-300", "9" * 25, "0x10",
            "1_000", "3.5", "", " ", "abc", "½", "٣", "١٢", "1e5", "4e9"]
@@ -58,6 +58,7 @@ OPTIONS = {
                     "--param": ["calibration.w_ne=1:2", "x", "a=b:c", "w=1:2:cube"], "--trajectories": NUMBERS,
                     "--sobol-n": NUMBERS, "--seed": NUMBERS, "--out": PATHS, "--json": None},
     "experiments": {"--json": None},
+    "explore": {"--port": NUMBERS, "--no-browser": None, "--drug": NAMES},
     "experiment": {"": ["hardy2007_functional_modulation", "nope", "dose_sweep_snri", ""], "--patients": NUMBERS,
                    "--seed": NUMBERS, "--out": PATHS, "--json": None},
 }

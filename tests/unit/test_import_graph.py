@@ -30,7 +30,7 @@ STAGES = ["painsim.regimen", "painsim.pk", "painsim.steady_state", "painsim.occu
 SUPPORT = ["painsim.reported", "painsim.occupancy_fit", "painsim.uncertainty", "painsim.testing"]
 ENGINES = ["painsim.chain", "painsim.simulate", "painsim.reference", "painsim.kernels", "painsim.trial"]
 APPLICATIONS = ["painsim.calibrate", "painsim.validate", "painsim.sweep", "painsim.sensitivity",
-                "painsim.figures", "painsim.experiments", "painsim.report", "painsim.cli"]
+                "painsim.figures", "painsim.experiments", "painsim.report", "painsim.explore", "painsim.cli"]
 API = ["painsim", "painsim.__main__"]
 LAYERS = [FOUNDATION, STAGES, SUPPORT, ENGINES, APPLICATIONS, API]
 

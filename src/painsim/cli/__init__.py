@@ -7,8 +7,9 @@ Each command group lives in its own module, its sub-parser next to its code:
 :mod:`~painsim.cli.library_commands` (``drugs``, ``pk``, ``occupancy``, ``fit-occupancy``),
 :mod:`~painsim.cli.trial_commands` (``trial``, ``validate``, ``calibrate``),
 :mod:`~painsim.cli.reproduce_command` (``reproduce``), :mod:`~painsim.cli.sweep_commands`
-(``sweep``, ``sensitivity``) and :mod:`~painsim.cli.experiment_commands` (``experiments``,
-``experiment``); :mod:`~painsim.cli.common` and :mod:`~painsim.cli.options` hold what they share. The model is
+(``sweep``, ``sensitivity``), :mod:`~painsim.cli.experiment_commands` (``experiments``,
+``experiment``) and :mod:`~painsim.cli.explore_command` (``explore``); :mod:`~painsim.cli.common`
+and :mod:`~painsim.cli.options` hold what they share. The model is
 imported inside the command functions, never at module level, so that ``painsim --help`` and a
 mistyped argument stay fast.
 """
@@ -19,7 +20,14 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from painsim.cli import experiment_commands, library_commands, reproduce_command, sweep_commands, trial_commands
+from painsim.cli import (
+    experiment_commands,
+    explore_command,
+    library_commands,
+    reproduce_command,
+    sweep_commands,
+    trial_commands,
+)
 from painsim.cli.common import EXIT_USAGE, OneLineErrorParser, OutputPathError, UserError
 from painsim.cli.options import one_line
 
@@ -47,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     reproduce_command.add_parsers(sub)
     sweep_commands.add_parsers(sub)
     experiment_commands.add_parsers(sub)
+    explore_command.add_parsers(sub)
     return p
 
 
