@@ -15,7 +15,7 @@ from typing import Any
 
 from painsim.modelfile import ModelFile, models_dir, read_model_file
 
-__all__ = ["ARM_FIELDS", "DESIGNS", "DIALECT", "FIELDS", "FIRMNESS", "REQUIRED", "ROW_ANALYSES",
+__all__ = ["ARM_FIELDS", "DESIGNS", "DIALECT", "FIELDS", "FIRMNESS", "OVERLAP", "REQUIRED", "ROW_ANALYSES",
            "load_reported_outcomes", "simulated_analysis"]
 
 DIALECT = "painsim-reported-outcomes/1"
@@ -27,7 +27,8 @@ FIELDS: dict[str, str] = {
     "placebo_only": "bool", "outcome": "string", "condition": "string", "design": "string",
     "weeks": "integer", "arms": "tables", "nnt": "number", "nnt_ci": "numbers", "n_patients": "integer",
     "p_drug": "number", "p_placebo": "number", "placebo_response": "number", "note": "string",
-    "reason": "string", "analysis": "string", "analysis_basis": "string",
+    "reason": "string", "analysis": "string", "analysis_basis": "string", "overlaps_training": "string",
+    "overlap_basis": "string",
 }
 #: the keys every row has
 REQUIRED = ("key", "what", "reported_outcome", "firmness", "source", "citation", "simulate")
@@ -41,6 +42,10 @@ DESIGNS = ("parallel", "crossover")
 #: completers only, or not reported (simulated without discontinuation); see
 #: :mod:`painsim.discontinuation`. ``analysis_basis`` says where the method was read.
 ROW_ANALYSES = ("locf", "bocf", "completers", "not_reported")
+#: whether a validation row pools trials that a training row also pools (``overlaps_training``,
+#: with ``overlap_basis`` saying how that was judged): only rows with "no" test the model on
+#: trials the calibration did not see
+OVERLAP = ("yes", "no", "unknown")
 #: the keys of one arm of a simulated row (all required) and their kinds
 ARM_FIELDS = {"drug": "string", "dose_mg_per_day": "number", "weight": "number"}
 #: keys that must be positive, and those that are fractions
@@ -97,7 +102,7 @@ def _check_row(ctx: ModelFile, where: str, row: dict[str, Any]) -> None:
     ctx.check_keys(where, row, set(FIELDS), set(REQUIRED))
     choices: dict[str, tuple[Any, ...]] = {"firmness": FIRMNESS, "outcome": tuple(OUTCOMES),
                                            "condition": CONDITIONS, "design": DESIGNS,
-                                           "analysis": ROW_ANALYSES}
+                                           "analysis": ROW_ANALYSES, "overlaps_training": OVERLAP}
     for key, kind in FIELDS.items():
         ctx.plain(f"{where}.{key}", row.get(key), kind, optional=True, positive=key in _POSITIVE,
                   choices=choices.get(key))
@@ -126,6 +131,11 @@ def _check_row(ctx: ModelFile, where: str, row: dict[str, Any]) -> None:
                                                 f"one of {', '.join(ROW_ANALYSES)} (how responders were counted)")
         if row["analysis"] != "not_reported" and "analysis_basis" not in row:
             raise ctx.fail(f"{where}.analysis_basis", "required with a reported analysis: say where it was read")
+        if not row.get("training") and not row.get("placebo_only") and "overlaps_training" not in row:
+            raise ctx.fail(f"{where}.overlaps_training", "required on a simulated validation row: one of "
+                                                         f"{', '.join(OVERLAP)} (does it pool a training trial?)")
+        if "overlaps_training" in row and "overlap_basis" not in row:
+            raise ctx.fail(f"{where}.overlap_basis", "required with overlaps_training: say how it was judged")
     elif "reason" not in row:
         raise ctx.fail(f"{where}.reason", "required when simulate = false: say why it cannot be simulated")
     if row.get("training") and not (row["simulate"] and row.get("arms")):

@@ -51,6 +51,9 @@ class ValidationRow:
     model: ModelInterval | None = None
     #: whether that interval and the reported one overlap ("overlaps", "disjoint"), "" without either
     model_verdict: str = ""
+    #: whether the row pools a training trial ("yes", "no", "unknown"; "" for training and
+    #: placebo-only rows): ``overlaps_training`` of the reported-outcomes file
+    overlaps_training: str = ""
 
     def as_dict(self) -> dict:
         return {
@@ -66,7 +69,7 @@ class ValidationRow:
             "sim_rd_model_high": None if self.model is None else self.model.rd_total[1],
             "sim_nnt_model_ci_low": None if self.model is None else self.model.nnt_low,
             "sim_nnt_model_ci_high": None if self.model is None else self.model.nnt_high,
-            "model_verdict": self.model_verdict, "note": self.note,
+            "model_verdict": self.model_verdict, "overlaps_training": self.overlaps_training, "note": self.note,
         }
 
 
@@ -124,7 +127,7 @@ def validate(*, n_per_arm: int = 2000, seed: int = 7, phys: Physiology | None = 
                         simulated=bool(r.get("simulate", False)), reported_nnt=r.get("nnt"),
                         reported_ci=tuple(r["nnt_ci"]) if "nnt_ci" in r else None,
                         reported_p_drug=r.get("p_drug"), reported_p_placebo=r.get("p_placebo"),
-                        note=r.get("note", r.get("reason", "")))
+                        note=r.get("note", r.get("reason", "")), overlaps_training=r.get("overlaps_training", ""))
             if not r.get("simulate"):
                 out.append(ValidationRow(**base, verdict="not simulated: " + r["reason"]))
                 bar.update()
@@ -208,22 +211,29 @@ def predictions(*, n_per_arm: int = 2000, seed: int = 7, model_draws: int = 20, 
 
 def counts(rows: list[ValidationRow]) -> dict[str, tuple[int, int]]:
     """Outcomes inside their reported 95 % interval, of those simulated that report one:
-    ``{"training": (inside, total), "validation": (inside, total)}`` (training rows were fitted;
-    only the validation rows test the model)."""
+    ``{"training": (inside, total), "validation": (inside, total), "independent": (inside, total)}``
+    (training rows were fitted; only the validation rows test the model, and only the
+    "independent" ones, ``overlaps_training = "no"``, on trials the calibration did not see)."""
     sim = [r for r in rows if r.simulated and r.reported_ci is not None]
     out = {}
     for name, training in (("training", True), ("validation", False)):
         group = [r for r in sim if r.training == training]
         out[name] = (sum(r.verdict == "inside" for r in group), len(group))
+    group = [r for r in sim if not r.training and r.overlaps_training == "no"]
+    out["independent"] = (sum(r.verdict == "inside" for r in group), len(group))
     return out
 
 
 def counts_line(rows: list[ValidationRow]) -> str:
     """The counts as the last line of ``painsim validate`` and the report print them."""
     c = counts(rows)
-    (vi, vn), (ti, tn) = c["validation"], c["training"]
+    (vi, vn), (ti, tn), (ii, i_n) = c["validation"], c["training"], c["independent"]
+    overlapping = sum(1 for r in rows if r.simulated and r.reported_ci is not None and not r.training
+                      and r.overlaps_training != "no")
     return (f"validation rows inside their reported interval: {vi} of {vn}; "
-            f"training rows (fitted, not a test): {ti} of {tn}")
+            f"training rows (fitted, not a test): {ti} of {tn}; "
+            f"validation rows free of training trials: {ii} of {i_n} "
+            f"({overlapping} pool or may pool a training trial)")
 
 
 def rows_csv(rows: list[ValidationRow]) -> str:

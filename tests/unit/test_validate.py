@@ -67,3 +67,25 @@ def test_predictions_cover_the_nris_with_model_intervals():
         assert lo <= p.p_drug - p.p_placebo <= hi and p.model.n_draws == 4
     with pytest.raises(ValueError, match="model_draws"):
         predictions(model_draws=0)
+
+
+def test_every_validation_row_says_whether_it_pools_a_training_trial(rows):
+    sim = [r for r in rows if r.simulated and not r.training and r.reported_nnt is not None]
+    assert sim and all(r.overlaps_training in ("yes", "no", "unknown") for r in sim)
+    c = counts(rows)
+    independent = [r for r in rows if r.simulated and r.reported_ci is not None and not r.training
+                   and r.overlaps_training == "no"]
+    assert c["independent"] == (sum(r.verdict == "inside" for r in independent), len(independent))
+    inside, total = c["independent"]
+    assert f"validation rows free of training trials: {inside} of {total}" in counts_line(rows)
+
+
+def test_a_validation_row_without_its_overlap_is_refused(tmp_path):
+    from painsim.modelfile import ModelFileError, models_dir
+    from painsim.reported import load_reported_outcomes
+
+    text = (models_dir() / "reported_outcomes.toml").read_text(encoding="utf-8")
+    bad = tmp_path / "reported.toml"
+    bad.write_text(text.replace('overlaps_training = "yes"\n', "", 1), encoding="utf-8")
+    with pytest.raises(ModelFileError, match=r"overlaps_training: required on a simulated validation row"):
+        load_reported_outcomes(bad)
