@@ -58,7 +58,7 @@ def test_hill_exponent_bounded(tmp_path: Path) -> None:
 
 
 def test_saturable_elimination_must_keep_up_with_the_largest_dose(tmp_path: Path) -> None:
-    path = _edit(tmp_path, "paroxetine", r'^vmax = \{ value = 4.18', "vmax = { value = 2.0")
+    path = _edit(tmp_path, "paroxetine", r'^vmax = \{ value = 8.66', "vmax = { value = 2.0")
     with pytest.raises(ModelFileError, match=r"pk.vmax: expected above the largest dose rate \(2.08333 mg/h"):
         load_drug(path)
 
