@@ -49,7 +49,7 @@ CASES = [
     ("reboxetine", 8.0, 12.0),      # NRI, twice daily, fast absorption
     ("amitriptyline", 75.0, 24.0),  # TCA, active metabolite (nortriptyline)
 ]
-GRIDS = ["fine"]
+GRIDS = ["fine", "quad"]
 
 
 @functools.cache
