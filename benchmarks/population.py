@@ -16,7 +16,7 @@ and at the last week.
 Usage::
 
     python benchmarks/population.py --json                 # one JSON object
-    python benchmarks/population.py --scaling --json       # plus N = 1e3 ... 1e6 (time, peak RSS)
+    python benchmarks/population.py --scaling --json       # plus N = 1e3 ... 1e6 (time, peak RSS; default, quad grid)
     python benchmarks/population.py --cold                 # compile without numba's disk cache
 
 No assertions: the numbers are reported, the targets are in benchmarks/README.md.
@@ -92,23 +92,24 @@ def _rss_mb() -> float:
     return float("nan")
 
 
-def scaling_point(n: int, drug_name: str, dose: float, weeks: int) -> dict:
+def scaling_point(n: int, drug_name: str, dose: float, weeks: int, grid: str | None = None) -> dict:
     """One scaling measurement (run in a fresh process so that its peak RSS is its own)."""
     phys, cal, drug, reg, ch, mu = _setup(drug_name, dose, weeks)
     small = draw_population(drug, phys, 64, seed=SEED, stream=ARM_DRUG)
-    _kernel(ch, small, reg, weeks)  # compile / load from cache
+    _kernel(ch, small, reg, weeks, grid)  # compile / load from cache
     rss0 = _rss_mb()
     t0 = time.perf_counter()
     pop = draw_population(drug, phys, n, seed=SEED, stream=ARM_DRUG)
     t_draw = time.perf_counter() - t0
     t0 = time.perf_counter()
-    inh = _kernel(ch, pop, reg, weeks)
+    inh = _kernel(ch, pop, reg, weeks, grid)
     t_kernel = time.perf_counter() - t0
     t0 = time.perf_counter()
     resp = _responders(inh, pop, mu, cal, weeks)
     t_resp = time.perf_counter() - t0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # KiB on Linux
-    return {"patients": n, "kernel_s": round(t_kernel, 4), "patients_per_s": round(n / t_kernel, 1),
+    return {"patients": n, "grid": grid or DEFAULT_GRID, "kernel_s": round(t_kernel, 4),
+            "patients_per_s": round(n / t_kernel, 1),
             "draw_population_s": round(t_draw, 3), "responders_s": round(t_resp, 3),
             "weekly_array_mb": round(inh.nbytes / 2**20, 2), "rss_before_mb": round(rss0, 1),
             "peak_rss_mb": round(peak, 1), "responder_rate_last_week_50pct": float(resp["50pct"][:, -1].mean())}
@@ -270,12 +271,13 @@ def run(args: argparse.Namespace) -> dict:
     }
     if args.scaling:
         out["scaling"] = []
-        for n in args.scaling_sizes:
-            cmd = [sys.executable, __file__, "--scaling-point", str(n), "--drug", args.drug,
-                   "--dose", str(args.dose), "--weeks", str(weeks)]
-            env = {**os.environ, "NUMBA_NUM_THREADS": str(numba.get_num_threads())}
-            r = subprocess.run(cmd, capture_output=True, text=True, check=True, env=env)
-            out["scaling"].append(json.loads(r.stdout.strip().splitlines()[-1]))
+        for g in dict.fromkeys([DEFAULT_GRID, "quad"]):
+            for n in args.scaling_sizes:
+                cmd = [sys.executable, __file__, "--scaling-point", str(n), "--drug", args.drug,
+                       "--dose", str(args.dose), "--weeks", str(weeks), "--scaling-grid", g]
+                env = {**os.environ, "NUMBA_NUM_THREADS": str(numba.get_num_threads())}
+                r = subprocess.run(cmd, capture_output=True, text=True, check=True, env=env)
+                out["scaling"].append(json.loads(r.stdout.strip().splitlines()[-1]))
     return out
 
 
@@ -304,9 +306,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--weeks", type=int, default=12)
     ap.add_argument("--cold", action="store_true", help="use an empty numba cache (compile from scratch)")
     ap.add_argument("--scaling-point", type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--scaling-grid", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.scaling_point:
-        print(json.dumps(scaling_point(args.scaling_point, args.drug, args.dose, args.weeks)))
+        print(json.dumps(scaling_point(args.scaling_point, args.drug, args.dose, args.weeks, args.scaling_grid)))
         return 0
     out = run(args)
     if args.json:
@@ -325,7 +328,8 @@ def main(argv: list[str] | None = None) -> int:
           f"({out['responder_flags_differing']} flags differ)")
     print(f"compile    {out['compile_s']:.2f} s (from cache: {out['compile_from_cache']})")
     for row in out.get("scaling", []):
-        print(f"N = {row['patients']:>9,}: {row['kernel_s']:8.3f} s, {row['patients_per_s']:>10,.0f} /s, "
+        print(f"N = {row['patients']:>9,} ({row['grid']}): {row['kernel_s']:8.3f} s, "
+              f"{row['patients_per_s']:>10,.0f} /s, "
               f"peak RSS {row['peak_rss_mb']:.0f} MB (weekly inhibition {row['weekly_array_mb']:.1f} MB)")
     return 0
 
