@@ -234,7 +234,8 @@ def run(args: argparse.Namespace) -> dict:
                      {"after_dose_h": list(kernels.GRIDS[g][0]), "base_h": kernels.GRIDS[g][1]}),
         }
         if g == "quad":
-            blocks[g]["grid"] = {"panels_end_h_and_nodes": [[float(e), n] for e, n in kernels.GRIDS[g]],
+            blocks[g]["grid"] = {"panels_by_interval_h": [[float(longest), [[float(e), n] for e, n in pan]]
+                                                          for longest, pan in kernels.GRIDS[g]],
                                  "newton_steps": kernels.N_NEWTON_QUAD}
     d = blocks[DEFAULT_GRID]
     out = {

@@ -70,7 +70,10 @@ def test_quadrature_grid_integrates_each_week_and_panels_follow_the_doses(regime
         np.testing.assert_allclose(wgt[inside].sum(), HOURS_PER_WEEK, rtol=1e-13)
         a, b = w * HOURS_PER_WEEK, (w + 1) * HOURS_PER_WEEK
         np.testing.assert_allclose((wgt[inside] * t[inside] ** 2).sum(), (b**3 - a**3) / 3, rtol=1e-12)
-    # the nodes of a full dosing interval: each panel's Gauss nodes, numbered from the dose
-    per_interval = sum(n for _, n in QUAD_PANELS)
+    # the nodes of a full dosing interval: each panel's Gauss nodes, numbered from the dose, as
+    # many as the panels for the interval's length give
     k = g["dose_node"][1]
-    assert slot[k + 1] == 0 and slot[k + per_interval] == per_interval - 1
+    length = dose_t[2] - dose_t[1]
+    panels = next(p for longest, p in QUAD_PANELS if length <= longest)
+    per_interval = sum(n for _, n in panels)
+    assert slot[k + 1] == 0 and slot[k + per_interval] == per_interval - 1 and wgt[k + per_interval + 1] == 0.0
