@@ -75,5 +75,5 @@ def test_quadrature_grid_integrates_each_week_and_panels_follow_the_doses(regime
     k = g["dose_node"][1]
     length = dose_t[2] - dose_t[1]
     panels = next(p for longest, p in QUAD_PANELS if length <= longest)
-    per_interval = sum(n for _, n in panels)
+    per_interval = sum(row[1] for row in panels)
     assert slot[k + 1] == 0 and slot[k + per_interval] == per_interval - 1 and wgt[k + per_interval + 1] == 0.0

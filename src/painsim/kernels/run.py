@@ -45,9 +45,9 @@ N_NEWTON_GRADED = 1
 #: of it the trapezoid rule's bias over the daily profile); "coarse" takes 504 instead of 1344
 #: steps over 12 weeks of daily dosing, ~2.5× faster, at ~1.8 % (the trapezoid rule over 6-h
 #: steps; responder rates within 0.5 pp of the fine grid on 20,000 patients: benchmarks/README.md);
-#: "quad" evaluates the chain at 6–7 Gauss–Legendre nodes per dosing interval (588 over 12 weeks
-#: of daily dosing) and is closer to the full model than "fine" (≤ 0.1 % in weekly inhibition for one
-#: drug of each class: tests/validation/test_kernel_grids_vs_reference.py)
+#: "quad" evaluates the chain at 5–6 graded Gauss–Legendre nodes per dosing interval (504 over 12
+#: weeks of daily dosing) and is closer to the full model than "fine" (≤ 0.11 % in weekly
+#: inhibition for one drug of each class: tests/validation/test_kernel_grids_vs_reference.py)
 GRIDS: dict[str, tuple] = {
     "fine": (GRADED_STEPS, BASE_STEP),
     "coarse": ((0.5, 1.5, 4.0), 6.0),
