@@ -236,7 +236,7 @@ def run(args: argparse.Namespace) -> dict:
                      {"after_dose_h": list(kernels.GRIDS[g][0]), "base_h": kernels.GRIDS[g][1]}),
         }
         if g == "quad":
-            blocks[g]["grid"] = {"panels_by_interval_h": [[float(longest), [[float(e), n] for e, n in pan]]
+            blocks[g]["grid"] = {"panels_by_interval_h": [[float(longest), [[float(x) for x in row] for row in pan]]
                                                           for longest, pan in kernels.GRIDS[g]],
                                  "newton_steps": kernels.N_NEWTON_QUAD}
     d = blocks[top]
