@@ -89,8 +89,14 @@ def occupancy_term(c, ec50, hill):
 
 @nb.njit(cache=True, inline="always")
 def occupancy_from_sum(s, emax):
-    """Occupancy ``Emax·S/(1 + S)`` (fraction) from the sum S of :func:`occupancy_term`."""
-    return emax * s / (1.0 + s)
+    """Occupancy ``Emax·S/(1 + S)`` (fraction) from the sum S of :func:`occupancy_term`.
+
+    Evaluated as ``Emax/(1 + 1/S)``: each operation is then monotone in S and ``1 + 1/S ≥ 1``,
+    so the result never exceeds Emax and never decreases as S grows, to the last ulp (the form
+    ``Emax·S/(1 + S)`` rounds twice and overshot Emax by one ulp at S ~ 1e17). S = 0 (no drug)
+    gives 0 without dividing by zero (a select, so the kernel's loop over patients still
+    vectorises)."""
+    return emax / (1.0 + 1.0 / s) if s > 0.0 else 0.0
 
 
 @nb.njit(cache=True)

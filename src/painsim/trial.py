@@ -46,6 +46,7 @@ __all__ = [
     "arm_dropouts",
     "arms_from_courses",
     "drug_courses",
+    "ensemble_courses",
     "ensemble_rates",
     "newcombe_interval",
     "nnt_with_ci",
@@ -306,6 +307,61 @@ def arm_dropouts(drug: DrugSpec, mg_per_day: float, analysis: str, design: str =
     return table.arm(drug.name, mg_per_day, analysis), table.arm(None, 0.0, analysis)
 
 
+#: patient-simulations per kernel call of :func:`ensemble_courses` (draws × patients; bounds memory)
+ENSEMBLE_CHUNK = 200_000
+
+
+def ensemble_courses(members: list[tuple[DrugSpec, Calibration]], mg_per_day: float, weeks: int, pop: Population,
+                     *, phys: Physiology, titration: tuple[tuple[float, float], ...] = (), p_miss: float = 0.0,
+                     interval: float | None = None, progress: Callable[[int], None] | None = None,
+                     engine: str = "kernel") -> list[Courses]:
+    """The drug arm's weekly courses under each member (drug, calibration) of a parameter ensemble,
+    for the same patients ``pop``.
+
+    With the kernel, the members are one grid over parameter sets of
+    :func:`painsim.kernels.run_population` (one call for up to :data:`ENSEMBLE_CHUNK`
+    patient-simulations; no Python loop per member), which needs every member to share the PK of
+    ``pop`` (an ensemble perturbs occupancy EC50s and the calibration, not PK) and the kernel to
+    apply (no cross-talk); otherwise, and with ``engine="fast"``, :func:`drug_courses` per member.
+    The courses are the same numbers either way (kernel grid points are independent).
+    ``progress(n)`` is called with the patients of each member done.
+    """
+    from painsim.pk import theta
+
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
+    if not members:
+        return []
+    chains = [chain(d, phys, c) for d, c in members]
+    th0 = theta(members[0][0])
+    batched = (engine == "kernel" and all(np.array_equal(theta(d), th0) for d, _ in members)
+               and all(ch.p5[P_CROSS] == 0.0 and ch.pne[P_CROSS] == 0.0 for ch in chains))
+    if not batched:
+        out = []
+        for d, c in members:
+            out.append(drug_courses(d, mg_per_day, weeks, pop, phys=phys, cal=c, titration=titration, p_miss=p_miss,
+                                    interval=interval, engine=engine))
+            if progress is not None:
+                progress(pop.size)
+        return out
+    from painsim.kernels import run_population
+
+    drug = members[0][0]
+    tau = drug.dosing.interval.value if interval is None else interval
+    reg = Regimen.daily(mg_per_day, days=7 * weeks, interval=tau, titration=titration)
+    per_call = max(1, ENSEMBLE_CHUNK // max(pop.size, 1))
+    out = []
+    for a in range(0, len(chains), per_call):
+        part = chains[a:a + per_call]
+        res = run_population(part, pop.theta, reg, weeks, index=pop.index, seed=pop.seed, stream=pop.stream,
+                             p_miss=p_miss)
+        for m in range(len(part)):
+            out.append(Courses.from_array(res["weekly"][m]))
+            if progress is not None:
+                progress(pop.size)
+    return out
+
+
 def ensemble_rates(drug: DrugSpec, mg_per_day: float, weeks: int, n_draws: int, *, n_per_arm: int,
                    seed: int = 1, outcome: str = "50pct", condition: str = "dpn",
                    placebo_response: float | None = None, design: str = "parallel",
@@ -319,13 +375,18 @@ def ensemble_rates(drug: DrugSpec, mg_per_day: float, weeks: int, n_draws: int, 
     phys = load_physiology() if phys is None else phys
     cal = load_calibration() if cal is None else cal
     drop_d, drop_p = arm_dropouts(drug, mg_per_day, analysis, design)
+    draws = draw_parameters(drug, cal, n_draws, seed=seed)
+    # the same patients under every draw (a draw perturbs occupancy and the calibration, not PK)
+    drug_pop = draw_population(draws[0].drug if draws else drug, phys, n_per_arm, seed=seed, stream=ARM_DRUG,
+                               variability=variability)
+    pl_pop = draw_patients(phys, n_per_arm, seed=seed, stream=ARM_PLACEBO) if design == "parallel" else drug_pop
+    courses = ensemble_courses([(d.drug, d.cal) for d in draws], mg_per_day, weeks, drug_pop, phys=phys,
+                               titration=titration, p_miss=p_miss, progress=progress, engine=engine)
     rates = []
-    for draw in draw_parameters(drug, cal, n_draws, seed=seed):
+    for draw, crs in zip(draws, courses, strict=True):
         mu = trial_placebo_mu(phys, draw.cal, condition=condition, outcome=outcome, weeks=weeks,
                               placebo_response=placebo_response, dropout=drop_p)
-        arms = simulate_arms(draw.drug, mg_per_day, weeks, n_per_arm=n_per_arm, seed=seed, mu=mu, phys=phys,
-                             cal=draw.cal, design=design, titration=titration, p_miss=p_miss,
-                             variability=variability, progress=progress, engine=engine)
+        arms = arms_from_courses(drug_pop, pl_pop, crs, mu, draw.cal)
         (kd, nd), (kp, npl), _ = arms.analysed(outcome, drop_d, drop_p)
         rates.append((kd[-1] / nd[-1], kp[-1] / npl[-1]))
     p_drug, p_placebo = np.array(rates, dtype=float).reshape(-1, 2).T

@@ -14,7 +14,6 @@ cheap occupancy property runs many more examples than the profile's 40.
 from __future__ import annotations
 
 import numpy as np
-import pytest
 from hypothesis import example, given, seed, settings
 from hypothesis import strategies as st
 
@@ -101,34 +100,23 @@ S_RESOLVED = 1e15
 def test_occupancy_monotone_and_bounded(concs, emax, ec50, hill):
     c = np.sort(np.array(concs))[:, None]
     occ = occupancy(np.ascontiguousarray(c), emax, np.array([ec50]), np.array([hill]))
-    # what the implementation guarantees: Emax*S/(1+S) evaluated as (emax*S)/(1+S) is monotone and
-    # at most emax only to within one ulp of emax (the exact properties are the strict xfails below)
-    ulp = np.spacing(emax)
-    assert np.all(np.diff(occ) >= -ulp)
-    assert np.all(occ >= 0) and np.all(occ <= emax + ulp)
+    # occupancy_from_sum evaluates emax/(1 + 1/S): exactly monotone and never above emax
+    assert np.all(np.diff(occ) >= 0)
+    assert np.all(occ >= 0) and np.all(occ <= emax)
     # strictly below emax wherever floating point can still resolve it
     s = (c[:, 0] / ec50) ** hill
     assert np.all(occ[s < S_RESOLVED] < emax)
 
 
-# Counterexamples the search above found (seed SEED) to the exact properties. Both come from
-# occupancy_from_sum's (emax*S)/(1+S): for S >= 2^53, 1+S rounds to S and fl(emax*S)/S can be
-# one ulp above emax; near saturation the two roundings of S/(1+S) can invert two neighbouring
-# concentrations by one ulp. emax/(1 + 1/S) (0 at S = 0) is a chain of correctly rounded monotone
-# operations with 1 + 1/S >= 1, so it is monotone and never above emax (a src change, not made here).
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "finding: occupancy exceeds emax by one ulp (0.7500000000000001 for emax 0.75, C 5648.68 ng/mL, "
-    "EC50 0.01172, Hill 2.998: S = 1.1e17, 1+S rounds to S and fl(emax*S)/S > emax); "
-    "src fix: emax/(1 + 1/S) in occupancy_from_sum"))
+# Counterexamples the search above found (seed SEED) to the exact properties when occupancy_from_sum
+# evaluated (emax*S)/(1+S): for S >= 2^53, 1+S rounds to S and fl(emax*S)/S was one ulp above emax;
+# near saturation the two roundings of S/(1+S) inverted two neighbouring concentrations by one ulp.
+# emax/(1 + 1/S) (0 at S = 0) is a chain of correctly rounded monotone operations with 1 + 1/S >= 1.
 def test_occupancy_never_exceeds_emax():
     occ = occupancy(np.array([[5648.677031193771]]), 0.75, np.array([0.01171875]), np.array([2.998046875]))
     assert occ[0] <= 0.75
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "finding: occupancy is not monotone at the last ulp near saturation (emax 0.75, EC50 0.0625, "
-    "Hill 2.75: C 5624 ng/mL gives one ulp less occupancy than C 5623, 0.75 - 1.8e-14, at S ~ 4.2e13, "
-    "from the double rounding of S/(1+S)); src fix: emax/(1 + 1/S) in occupancy_from_sum"))
 def test_occupancy_exactly_monotone_near_saturation():
     occ = occupancy(np.array([[5623.0], [5624.0]]), 0.75, np.array([0.0625]), np.array([2.75]))
     assert occ[1] >= occ[0]

@@ -6,7 +6,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from painsim.chain import GRADED_STEPS, HOURS_PER_WEEK, common_lag, dose_grid, schedule, time_mean, week_nodes
+from painsim.chain import (
+    GRADED_STEPS,
+    HOURS_PER_WEEK,
+    QUAD_PANELS,
+    common_lag,
+    dose_grid,
+    quadrature_grid,
+    schedule,
+    time_mean,
+    week_nodes,
+)
 from painsim.pk import theta_index
 from painsim.regimen import Regimen
 
@@ -37,3 +47,33 @@ def test_patients_of_one_simulation_share_their_lag():
     th[1, theta_index("lag")] = 0.0
     with pytest.raises(ValueError, match="share the absorption lag"):
         common_lag(th)
+
+
+@pytest.mark.parametrize("regimen", [Regimen.daily(60.0, days=14, interval=12.0),
+                                     Regimen.daily(20.0, days=14, titration=((3, 40.0), (8, 60.0))),
+                                     Regimen.daily(150.0, days=14, interval=8.0)])
+def test_quadrature_grid_integrates_each_week_and_panels_follow_the_doses(regimen):
+    dose_t, _, t_end = schedule(regimen, 2, lag=2.5)
+    dose_t = np.delete(dose_t, [4, 5])  # missed doses and irregular intervals: panels follow the actual doses
+    g = quadrature_grid(dose_t, t_end)
+    t, wgt, slot = g["t"], g["weight"], g["slot"]
+    assert t[0] == 0.0 and t[-1] == t_end and np.all(np.diff(t) > 0)
+    np.testing.assert_allclose(np.diff(t), g["hs"][g["step_index"]], atol=1e-9)
+    # doses and week ends are event nodes (weight 0): only the PK is stepped there
+    np.testing.assert_allclose(t[g["dose_node"]], dose_t)
+    assert np.all(wgt[g["dose_node"]] == 0.0) and np.all(slot[wgt == 0.0] == -1) and np.all(slot[wgt > 0] >= 0)
+    assert np.all(wgt[week_nodes(t, 2)] == 0.0)
+    # the weights of a week sum to its length, and integrate what a panel's Gauss rule must exactly:
+    # a polynomial of degree 2n - 1 in each panel; here, any quadratic over the week
+    for w in range(2):
+        inside = (t > w * HOURS_PER_WEEK) & (t < (w + 1) * HOURS_PER_WEEK)
+        np.testing.assert_allclose(wgt[inside].sum(), HOURS_PER_WEEK, rtol=1e-13)
+        a, b = w * HOURS_PER_WEEK, (w + 1) * HOURS_PER_WEEK
+        np.testing.assert_allclose((wgt[inside] * t[inside] ** 2).sum(), (b**3 - a**3) / 3, rtol=1e-12)
+    # the nodes of a full dosing interval: each panel's Gauss nodes, numbered from the dose, as
+    # many as the panels for the interval's length give
+    k = g["dose_node"][1]
+    length = dose_t[2] - dose_t[1]
+    panels = next(p for longest, p in QUAD_PANELS if length <= longest)
+    per_interval = sum(row[1] for row in panels)
+    assert slot[k + 1] == 0 and slot[k + per_interval] == per_interval - 1 and wgt[k + per_interval + 1] == 0.0

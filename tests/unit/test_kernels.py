@@ -113,6 +113,36 @@ def test_close_to_the_full_stiff_reference():
         np.testing.assert_allclose(res["weekly"][i, :, 1:3], ref[:, 1:3], rtol=0.01, atol=1e-4)
 
 
+def test_quadrature_grid_follows_missed_doses_and_titration():
+    """grid="quad" against the full stiff reference with the same doses taken: panels follow the
+    actual doses, so missed doses, titration and a twice-daily drug need nothing special."""
+    from painsim.chain import common_lag, schedule
+    from painsim.population import K_ADHERENCE, uniform
+
+    drug = load_drug("venlafaxine")
+    pop = draw_population(drug, PHYS, 3, seed=7, stream=ARM_DRUG)
+    ch = chain(drug, PHYS, CAL)
+    reg = Regimen.daily(75.0, days=21, interval=12.0, titration=((7, 150.0), (14, 225.0)))
+    res = kernels.run_population(ch, pop.theta, reg, 3, index=pop.index, seed=7, stream=ARM_DRUG, p_miss=0.3,
+                                 grid="quad")
+    dose_t, _, _ = schedule(reg, 3, common_lag(pop.theta))
+    for i in range(3):
+        taken = np.array([uniform(7, ARM_DRUG, pop.index[i], K_ADHERENCE + d) >= 0.3 for d in range(len(dose_t))])
+        assert 0 < taken.sum() < len(taken)
+        ref = run_reference(ch, pop.theta[i], reg, 3, taken=taken)
+        np.testing.assert_allclose(res["weekly"][i, :, 0], ref[:, 0], rtol=0.007, atol=1e-4)
+        np.testing.assert_allclose(res["weekly"][i, :, 1:3], ref[:, 1:3], rtol=0.005, atol=1e-4)
+
+
+def test_quadrature_grid_records_at_its_quadrature_nodes():
+    res, *_ = _run("duloxetine", 60.0, 1, 5, grid="quad", record_every=6.0)
+    fine, *_ = _run("duloxetine", 60.0, 1, 5, record_every=6.0)
+    assert np.all(np.isfinite(res["record"]))
+    # the nearest node where the chain is evaluated: within a panel's width of each multiple of 6 h
+    assert np.all(np.abs(np.diff(res["record_t"]) - 6.0) < 6.0)
+    np.testing.assert_allclose(res["weekly"][..., 1], fine["weekly"][..., 1], rtol=0.01)
+
+
 # --- what it records ------------------------------------------------------------------------
 
 def test_records_match_weekly_means_and_fewer_outputs_are_the_same_numbers():
@@ -164,12 +194,13 @@ def test_bad_inputs_are_refused():
 
 # --- determinism ----------------------------------------------------------------------------
 
-def test_a_patient_does_not_depend_on_batch_composition_or_chunking():
+@pytest.mark.parametrize("grid", ["fine", "quad"])
+def test_a_patient_does_not_depend_on_batch_composition_or_chunking(grid):
     """Patients 37…136 alone (other batch boundaries, partial last batch) and inside 0…199."""
-    full, *_ = _run("venlafaxine", 150.0, 2, 200, p_miss=0.1)
-    part, *_ = _run("venlafaxine", 150.0, 2, 100, start=37, p_miss=0.1)
+    full, *_ = _run("venlafaxine", 150.0, 2, 200, p_miss=0.1, grid=grid)
+    part, *_ = _run("venlafaxine", 150.0, 2, 100, start=37, p_miss=0.1, grid=grid)
     np.testing.assert_array_equal(full["weekly"][37:137], part["weekly"])
-    single, *_ = _run("venlafaxine", 150.0, 2, 1, start=100, p_miss=0.1)
+    single, *_ = _run("venlafaxine", 150.0, 2, 1, start=100, p_miss=0.1, grid=grid)
     np.testing.assert_array_equal(full["weekly"][100:101], single["weekly"])
 
 

@@ -95,3 +95,31 @@ def test_trial_model_interval_contains_the_estimate_and_is_reproducible():
 def test_bad_model_draws_are_refused(bad):
     with pytest.raises(ValueError, match="model_draws"):
         run_trial(load_drug("duloxetine"), 60, 4, n_per_arm=10, model_draws=bad)
+
+
+def test_an_ensemble_runs_as_one_kernel_grid_with_the_numbers_of_one_run_per_draw():
+    """ensemble_rates sends every draw through one kernel call (a grid over parameter sets);
+    each draw's rates are those of simulating that draw alone (grid points are independent)."""
+    from painsim.discontinuation import NO_DROPOUT
+    from painsim.physiology import load_physiology
+    from painsim.response import trial_placebo_mu
+    from painsim.trial import ensemble_courses, ensemble_rates, simulate_arms
+
+    phys = load_physiology()
+    ven = load_drug("venlafaxine")  # two moieties, twice daily
+    seen = []
+    p_d, p_p = ensemble_rates(ven, 150, 4, 5, n_per_arm=150, seed=2, p_miss=0.1, progress=seen.append)
+    assert seen == [150] * 5
+    for m, draw in enumerate(draw_parameters(ven, CAL, 5, seed=2)):
+        mu = trial_placebo_mu(phys, draw.cal, condition="dpn", outcome="50pct", weeks=4)
+        arms = simulate_arms(draw.drug, 150, 4, n_per_arm=150, seed=2, mu=mu, phys=phys, cal=draw.cal, p_miss=0.1)
+        (kd, nd), (kp, npl), _ = arms.analysed("50pct", NO_DROPOUT, NO_DROPOUT)
+        assert (p_d[m], p_p[m]) == (kd[-1] / nd[-1], kp[-1] / npl[-1])
+    # the per-draw fallback (fast path) gives the same courses to its own tolerance
+    draws = draw_parameters(ven, CAL, 2, seed=2)
+    members = [(d.drug, d.cal) for d in draws]
+    pop = simulate_arms(ven, 150, 2, n_per_arm=20, seed=2, mu=0.0, phys=phys, cal=CAL).drug
+    k = ensemble_courses(members, 150, 2, pop, phys=phys)
+    f = ensemble_courses(members, 150, 2, pop, phys=phys, engine="fast")
+    for a, b in zip(k, f, strict=True):
+        np.testing.assert_allclose(a.inhibition, b.inhibition, rtol=5e-4, atol=1e-6)

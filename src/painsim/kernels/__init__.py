@@ -8,7 +8,9 @@ records, it defines no biology and no trial outcome.
 
 How it is fast (DESIGN §4):
 
-- the dose-graded time grid of :func:`painsim.chain.dose_grid` and, for linear PK, one
+- the dose-graded time grid of :func:`painsim.chain.dose_grid` (``grid="fine"``, or the
+  Gauss–Legendre nodes of :func:`painsim.chain.quadrature_grid` with ``grid="quad"``: fewer
+  evaluations of the chain, weekly means as weighted node sums) and, for linear PK, one
   transition matrix ``expm(A·h)`` per patient and distinct step length, so a PK step is a
   matrix–vector product (Michaelis–Menten PK: the RK4 of :func:`painsim.pk.rk4_step` in lane
   form);
@@ -46,7 +48,8 @@ whatever the batch composition, the chunking or the number of threads (tested).
 """
 
 from painsim.kernels.lanes import BATCH
-from painsim.kernels.run import GRIDS, N_NEWTON, N_NEWTON_GRADED, compile_kernel, run_population
+from painsim.kernels.run import GRIDS, N_NEWTON, N_NEWTON_GRADED, N_NEWTON_QUAD, compile_kernel, run_population
 from painsim.kernels.specialisation import specialise
 
-__all__ = ["BATCH", "GRIDS", "N_NEWTON", "N_NEWTON_GRADED", "compile_kernel", "run_population", "specialise"]
+__all__ = ["BATCH", "GRIDS", "N_NEWTON", "N_NEWTON_GRADED", "N_NEWTON_QUAD", "compile_kernel", "run_population",
+           "specialise"]

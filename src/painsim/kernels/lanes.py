@@ -15,7 +15,7 @@ import numba as nb
 import numpy as np
 
 from painsim import vmath
-from painsim.chain import N_OUT, trapezoid
+from painsim.chain import N_OUT, trapezoid, weighted
 from painsim.dorsal_horn import inhibition, inhibition_log
 from painsim.kernels.specialisation import FLAGS, power_unit, specialise
 from painsim.occupancy import occupancy_from_sum, occupancy_term
@@ -43,6 +43,7 @@ _inhibition = specialise(inhibition)
 _inhibition_log = specialise(inhibition_log)
 _uniform = specialise(uniform)
 _trapezoid = specialise(trapezoid)
+_weighted = specialise(weighted)
 _vexp = vmath.exp
 
 # ---------------------------------------------------------------------------------------------
@@ -106,6 +107,37 @@ def _record_lanes(w, dh, half_h):
         w[(R_PREV + 2) * BATCH + lane] = o_n
         w[(R_PREV + 3) * BATCH + lane] = r5
         w[(R_PREV + 4) * BATCH + lane] = rne
+
+
+@nb.njit(forceinline=True, **FLAGS)
+def _record_weighted_lanes(w, dh, weight):
+    """As :func:`_record_lanes` on a quadrature grid: the node's values times its weight
+    (:func:`painsim.chain.weighted`) added to the week's integrals."""
+    for lane in range(BATCH):
+        r5 = w[R_R5 * BATCH + lane]
+        rne = w[R_RNE * BATCH + lane]
+        o_s = w[R_OCC_S * BATCH + lane]
+        o_n = w[R_OCC_N * BATCH + lane]
+        inh = _inhibition_log(w[R_U5 * BATCH + lane], r5, rne, dh)
+        w[R_ACC * BATCH + lane] = _weighted(w[R_ACC * BATCH + lane], inh, weight)
+        w[(R_ACC + 1) * BATCH + lane] = _weighted(w[(R_ACC + 1) * BATCH + lane], o_s, weight)
+        w[(R_ACC + 2) * BATCH + lane] = _weighted(w[(R_ACC + 2) * BATCH + lane], o_n, weight)
+        w[(R_ACC + 3) * BATCH + lane] = _weighted(w[(R_ACC + 3) * BATCH + lane], r5, weight)
+        w[(R_ACC + 4) * BATCH + lane] = _weighted(w[(R_ACC + 4) * BATCH + lane], rne, weight)
+        w[R_PREV * BATCH + lane] = inh
+        w[(R_PREV + 1) * BATCH + lane] = o_s
+        w[(R_PREV + 2) * BATCH + lane] = o_n
+        w[(R_PREV + 3) * BATCH + lane] = r5
+        w[(R_PREV + 4) * BATCH + lane] = rne
+
+
+@nb.njit(forceinline=True, **FLAGS)
+def _slot_lanes(w, r_from, r_to):
+    """Copy the 5-HT Newton iterate (ln r, r) of every lane between the state rows and a
+    warm-start slot."""
+    for lane in range(BATCH):
+        w[r_to * BATCH + lane] = w[r_from * BATCH + lane]
+        w[(r_to + 1) * BATCH + lane] = w[(r_from + 1) * BATCH + lane]
 
 
 @nb.njit(forceinline=True, **FLAGS)
@@ -201,10 +233,10 @@ def batch(g, i0, nvalid, patients, pkstruct, params, grid, adherence, struct, ou
     thetas, index = patients
     ncmt, from_idx, mw_ratio, central, periph, n_states, nonlinear = pkstruct
     dose_amount, occ, p5a, pnea, dha = params
-    t, step_index, hs, dose_node, week_node, record_of_node, base_step = grid
+    t, step_index, hs, dose_node, week_node, record_of_node, base_step, wq_index, wq, slot = grid
     seed, stream, p_miss = adherence
     weekly, out_col, record = outs
-    km5_inf, kmne_inf, des5, desne, n_inh, n_fac, n5_graded, n5_base, nne, _sources = struct
+    km5_inf, kmne_inf, des5, desne, n_inh, n_fac, n5_graded, n5_base, nne, quad, n5_quad, _sources = struct
     m = ncmt.shape[0]
     ns = n_states
     nh = hs.shape[0]
@@ -221,7 +253,9 @@ def batch(g, i0, nvalid, patients, pkstruct, params, grid, adherence, struct, ou
     r_x = R_CF + m
     r_xn = r_x + ns
     r_mat = r_xn + ns  # transition matrices (nh, ns, ns), or for MM PK the RK4 rows then A
-    n_rows = r_mat + (5 * ns + ns * ns if nonlinear else nh * ns * ns)
+    r_slot = r_mat + (5 * ns + ns * ns if nonlinear else nh * ns * ns)  # quad: (ln r, r) of 5-HT per slot
+    n_slots = max(slot.max() + 1, 0)
+    n_rows = r_slot + 2 * n_slots
     w = np.zeros(n_rows * BATCH)
     # --- per-lane setup (scalar code): transition matrices from the same rate matrix
     phi = np.empty((ns, ns))
@@ -253,11 +287,15 @@ def batch(g, i0, nvalid, patients, pkstruct, params, grid, adherence, struct, ou
         w[R_PREV * BATCH + lane] = inh0
         w[(R_PREV + 3) * BATCH + lane] = 1.0
         w[(R_PREV + 4) * BATCH + lane] = 1.0
-    decay5 = np.empty(nh)
-    decayne = np.empty(nh)
-    for s in range(nh):
-        decay5[s] = math.exp(-hs[s] / p5[P_TAU])
-        decayne[s] = math.exp(-hs[s] / pne[P_TAU])
+        for q in range(n_slots):  # no drug before the first dose: r = 1
+            w[(r_slot + 2 * q + 1) * BATCH + lane] = 1.0
+    # desensitisation relaxes over each step (fine grid) or each node's weight (quadrature grid)
+    nw = wq.shape[0]
+    decay5 = np.empty(nw)
+    decayne = np.empty(nw)
+    for s in range(nw):
+        decay5[s] = math.exp(-wq[s] / p5[P_TAU])
+        decayne[s] = math.exp(-wq[s] / pne[P_TAU])
     tau5_finite = p5[P_TAU] < np.inf
     taune_finite = pne[P_TAU] < np.inf
     has_record = record.shape[2] > 0
@@ -285,19 +323,31 @@ def batch(g, i0, nvalid, patients, pkstruct, params, grid, adherence, struct, ou
             _rk4_lanes(w, h, ns, r_x, r_mat, central[0])
         else:
             _linear_pk_lanes(w, r_x, r_xn, r_mat + s * ns * ns, ns)
-        # --- occupancy, synapses at quasi-steady state, desensitisation, inhibition
-        _occupancy_lanes(w, r_x, central, occ_s, occ_n)
-        if h < base_step:  # the grid's short steps after a dose: occupancy moves fastest
-            _synapse_lanes(w, R_OCC_S, R_D5, R_U5, R_R5, p5, n5_graded)
-        else:
-            _synapse_lanes(w, R_OCC_S, R_D5, R_U5, R_R5, p5, n5_base)
-        _synapse_lanes(w, R_OCC_N, R_DNE, R_UNE, R_RNE, pne, nne)
-        if tau5_finite:
-            _desens_lanes(w, R_R5, R_D5, p5, decay5[s])
-        if taune_finite:
-            _desens_lanes(w, R_RNE, R_DNE, pne, decayne[s])
-        _record_lanes(w, dh, 0.5 * h)
-        if has_record and record_of_node[k + 1] >= 0:
+        # --- occupancy, synapses at quasi-steady state, desensitisation, inhibition (on a
+        # quadrature grid only at its quadrature nodes: the event nodes only step the PK)
+        wk = wq[wq_index[k]]
+        evaluate = not quad or wk > 0.0
+        if evaluate:
+            _occupancy_lanes(w, r_x, central, occ_s, occ_n)
+            if quad:  # Newton from the same node of the last dosing interval (a near-periodic profile)
+                r_s = r_slot + 2 * slot[k + 1]
+                _slot_lanes(w, r_s, R_U5)
+                _synapse_lanes(w, R_OCC_S, R_D5, R_U5, R_R5, p5, n5_quad)
+                _slot_lanes(w, R_U5, r_s)
+            elif h < base_step:  # the grid's short steps after a dose: occupancy moves fastest
+                _synapse_lanes(w, R_OCC_S, R_D5, R_U5, R_R5, p5, n5_graded)
+            else:
+                _synapse_lanes(w, R_OCC_S, R_D5, R_U5, R_R5, p5, n5_base)
+            _synapse_lanes(w, R_OCC_N, R_DNE, R_UNE, R_RNE, pne, nne)
+            if tau5_finite:
+                _desens_lanes(w, R_R5, R_D5, p5, decay5[wq_index[k]])
+            if taune_finite:
+                _desens_lanes(w, R_RNE, R_DNE, pne, decayne[wq_index[k]])
+            if quad:
+                _record_weighted_lanes(w, dh, wk)
+            else:
+                _record_lanes(w, dh, 0.5 * h)
+        if evaluate and has_record and record_of_node[k + 1] >= 0:
             rr = record_of_node[k + 1]
             for lane in range(nvalid):
                 for q in range(N_OUT):

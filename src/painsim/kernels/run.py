@@ -15,9 +15,11 @@ from painsim.chain import (
     COURSE_FIELDS,
     GRADED_STEPS,
     HOURS_PER_WEEK,
+    QUAD_PANELS,
     Chain,
     common_lag,
     dose_grid,
+    quadrature_grid,
     week_nodes,
 )
 from painsim.dorsal_horn import D_FAC_N, D_INH_N, DH_SIZE, inhibition
@@ -26,8 +28,8 @@ from painsim.kernels.specialisation import FLAGS, sources_hash
 from painsim.pk import dose_events
 from painsim.synapse import N_PARAMS, P_CROSS, P_DESENS, P_KM
 
-__all__ = ["GRIDS", "N_NEWTON", "N_NEWTON_GRADED", "compile_kernel", "compiled_from_cache", "model_switches",
-           "run_population"]
+__all__ = ["GRIDS", "N_NEWTON", "N_NEWTON_GRADED", "N_NEWTON_QUAD", "compile_kernel", "compiled_from_cache",
+           "model_switches", "run_population"]
 
 #: Newton steps per time step for a Michaelis–Menten terminal (5-HT), warm-started from the
 #: previous step: on the grid's base steps, and on the short steps just after a dose where
@@ -37,15 +39,26 @@ __all__ = ["GRIDS", "N_NEWTON", "N_NEWTON_GRADED", "compile_kernel", "compiled_f
 N_NEWTON = 1
 N_NEWTON_GRADED = 1
 
-#: time grids of :func:`run_population`: (steps after a dose, base step), h. "fine" is the grid of
-#: :func:`painsim.simulate.run_fast` (weekly inhibition within ~0.6 % of the full stiff model);
-#: "coarse" takes 504 instead of 1344 steps over 12 weeks of daily dosing, ~2.5× faster, at
-#: ~1.8 % (the trapezoid rule over 6-h steps; responder rates within 0.5 pp of the fine grid on
-#: 20,000 patients: benchmarks/README.md)
-GRIDS: dict[str, tuple[tuple[float, ...], float]] = {
+#: time grids of :func:`run_population`: (steps after a dose, base step), h, or for "quad" the
+#: panels of :func:`painsim.chain.quadrature_grid`. "fine" is the grid of
+#: :func:`painsim.simulate.run_fast` (weekly inhibition within ~0.6 % of the full stiff model, most
+#: of it the trapezoid rule's bias over the daily profile); "coarse" takes 504 instead of 1344
+#: steps over 12 weeks of daily dosing, ~2.5× faster, at ~1.8 % (the trapezoid rule over 6-h
+#: steps; responder rates within 0.5 pp of the fine grid on 20,000 patients: benchmarks/README.md);
+#: "quad" evaluates the chain at 5–6 graded Gauss–Legendre nodes per dosing interval (504 over 12
+#: weeks of daily dosing) and is closer to the full model than "fine" (≤ 0.11 % in weekly
+#: inhibition for one drug of each class: tests/validation/test_kernel_grids_vs_reference.py)
+GRIDS: dict[str, tuple] = {
     "fine": (GRADED_STEPS, BASE_STEP),
     "coarse": ((0.5, 1.5, 4.0), 6.0),
+    "quad": QUAD_PANELS,
 }
+
+#: Newton steps per quadrature node for a Michaelis–Menten terminal (5-HT), warm-started from the
+#: same node of the previous dosing interval (the profile is close to periodic): one step gives
+#: the same weekly inhibition against the full model as two (to the 3rd digit of the error) for
+#: every drug of the accuracy test, week 1 included
+N_NEWTON_QUAD = 1
 
 _KERNELS: dict[tuple, CPUDispatcher] = {}
 
@@ -58,7 +71,7 @@ def _kernel_for(struct: tuple) -> CPUDispatcher:
 
     def kernel(thetas, index, ncmt, from_idx, mw_ratio, central, periph, n_states, nonlinear,
                dose_amount, occ, p5, pne, dh, t, step_index, hs, dose_node, week_node, record_of_node, base_step,
-               seed, stream, p_miss, weekly, out_col, record):
+               wq_index, wq, slot, seed, stream, p_miss, weekly, out_col, record):
         n = thetas.shape[0]
         n_grid = dose_amount.shape[0]
         n_batches = (n + BATCH - 1) // BATCH
@@ -71,7 +84,7 @@ def _kernel_for(struct: tuple) -> CPUDispatcher:
             batch(g, i0, min(BATCH, n - i0), (thetas, index),
                   (ncmt, from_idx, mw_ratio, central, periph, n_states, nonlinear),
                   (dose_amount, occ, p5, pne, dh),
-                  (t, step_index, hs, dose_node, week_node, record_of_node, base_step),
+                  (t, step_index, hs, dose_node, week_node, record_of_node, base_step, wq_index, wq, slot),
                   (seed, stream, p_miss), struct, (weekly, out_col, record))
 
     kernel.__qualname__ = "population_kernel"
@@ -80,11 +93,11 @@ def _kernel_for(struct: tuple) -> CPUDispatcher:
     return out
 
 
-def model_switches(p5: np.ndarray, pne: np.ndarray, dh: np.ndarray) -> tuple:
+def model_switches(p5: np.ndarray, pne: np.ndarray, dh: np.ndarray, quad: bool = False) -> tuple:
     """The compile-time constants of a grid: which uptake is first-order (Km = inf), the
-    desensitisation switches, the dorsal-horn Hill exponents, the Newton step counts, and the
-    hash of the inlined sources. They must be the same at every grid point; everything else is
-    a run-time value."""
+    desensitisation switches, the dorsal-horn Hill exponents, the Newton step counts, whether
+    the time grid is a quadrature grid, and the hash of the inlined sources. They must be the
+    same at every grid point; everything else is a run-time value."""
     def same(col: np.ndarray, what: str) -> float:
         if not np.all(col == col[0]):
             raise ValueError(f"{what} must be the same at every grid point")
@@ -97,7 +110,8 @@ def model_switches(p5: np.ndarray, pne: np.ndarray, dh: np.ndarray) -> tuple:
             same(dh[:, D_INH_N], "the inhibitory 5-HT Hill exponent"),
             same(dh[:, D_FAC_N], "the facilitatory 5-HT Hill exponent"),
             1 if km5_inf else N_NEWTON_GRADED, 1 if km5_inf else N_NEWTON,
-            1 if kmne_inf else N_NEWTON_GRADED, sources_hash())
+            1 if kmne_inf else N_NEWTON_GRADED, bool(quad), 1 if km5_inf else N_NEWTON_QUAD,
+            sources_hash())
 
 
 def _as_list(x: Any) -> list:
@@ -170,9 +184,15 @@ def run_population(ch: Chain | Sequence[Chain], thetas: np.ndarray, regimen: Any
     record_every : float, optional
         Also return the time course of all five outputs, h between recorded grid nodes (nearest
         node to each multiple of ``record_every``; memory grows with time points).
-    grid : {"fine", "coarse"}
-        The time grid (:data:`GRIDS`): "fine", the fast path's (default), or "coarse" for quick
-        exploratory sweeps (~2.5× faster, weekly inhibition ~1.2 % further from the full model).
+    grid : {"fine", "coarse", "quad"}
+        The time grid (:data:`GRIDS`): "fine", the fast path's (default), "coarse" for quick
+        exploratory sweeps (~2.5× faster, weekly inhibition ~1.2 % further from the full model),
+        or "quad": Gauss–Legendre nodes over each dosing interval
+        (:func:`painsim.chain.quadrature_grid`), weekly means as weighted node sums, exact PK
+        between nodes, the 5-HT Newton solve warm-started from the same node of the previous
+        interval and desensitisation relaxed over each node's weight (fewer steps than "fine"
+        and closer to the full model). With ``record_every`` on "quad", the nearest
+        quadrature node to each time is recorded.
 
     Returns
     -------
@@ -207,9 +227,20 @@ def run_population(ch: Chain | Sequence[Chain], thetas: np.ndarray, regimen: Any
     c0, dose_t, dose_amount, occ, p5, pne, dh = _grid_inputs(_as_list(ch), _as_list(regimen), weeks,
                                                              common_lag(thetas))
     index = np.arange(n, dtype=np.int64) if index is None else np.ascontiguousarray(index, dtype=np.int64)
-    graded, base_step = GRIDS[grid]
-    t, step_index, hs, dose_node = dose_grid(dose_t, weeks * HOURS_PER_WEEK, graded_steps=graded,
-                                             base_step=base_step)
+    quad = grid == "quad"
+    if quad:
+        qg = quadrature_grid(dose_t, weeks * HOURS_PER_WEEK, panels=GRIDS[grid])
+        t, step_index, hs, dose_node = qg["t"], qg["step_index"], qg["hs"], qg["dose_node"]
+        wq, wq_index = np.unique(qg["weight"][1:], return_inverse=True)
+        slot = qg["slot"]
+        base_step = np.inf
+    else:
+        graded, base_step = GRIDS[grid]
+        t, step_index, hs, dose_node = dose_grid(dose_t, weeks * HOURS_PER_WEEK, graded_steps=graded,
+                                                 base_step=base_step)
+        wq, wq_index = hs, step_index  # desensitisation relaxes over each step
+        slot = np.full(len(t), -1, dtype=np.int64)
+    wq_index = np.ascontiguousarray(wq_index, dtype=np.int64)
     out_col = np.array([outputs.index(f) if f in outputs else -1 for f in COURSE_FIELDS], dtype=np.int64)
     record_of_node = np.full(len(t), -1, dtype=np.int64)
     record_t = np.empty(0)
@@ -217,7 +248,9 @@ def run_population(ch: Chain | Sequence[Chain], thetas: np.ndarray, regimen: Any
         if record_every <= 0:
             raise ValueError("record_every must be positive (h)")
         targets = np.arange(0.0, t[-1] + 1e-9, float(record_every))
-        nodes = np.unique([int(np.argmin(np.abs(t - x))) for x in targets])
+        # nearest node where the chain is evaluated (on a quadrature grid: a quadrature node)
+        evaluated = np.flatnonzero(slot >= 0) if quad else np.arange(len(t))
+        nodes = np.unique([int(evaluated[np.argmin(np.abs(t[evaluated] - x))]) for x in targets])
         record_of_node[nodes] = np.arange(len(nodes))
         record_t = t[nodes]
 
@@ -229,10 +262,11 @@ def run_population(ch: Chain | Sequence[Chain], thetas: np.ndarray, regimen: Any
             record[g, :, 0, 0] = inhibition(1.0, 1.0, dh[g])
         record[:, :, 0, 3:] = 1.0
     if n:
-        kernel = _kernel_for(model_switches(p5, pne, dh))
+        kernel = _kernel_for(model_switches(p5, pne, dh, quad))
         kernel(thetas, index, c0.ncmt, c0.from_idx, c0.mw_ratio, c0.central, c0.periph, int(c0.n_states),
                bool(c0.nonlinear), dose_amount, occ, p5, pne, dh, t, step_index, hs, dose_node,
-               week_nodes(t, weeks), record_of_node, float(base_step), int(seed), int(stream), float(p_miss),
+               week_nodes(t, weeks), record_of_node, float(base_step), wq_index, np.ascontiguousarray(wq, dtype=float),
+               slot, int(seed), int(stream), float(p_miss),
                weekly, out_col, record)
     out: dict[str, Any] = {"weekly": weekly if is_grid else weekly[0], "outputs": tuple(outputs)}
     if record_every is not None:
