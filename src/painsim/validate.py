@@ -228,8 +228,7 @@ def counts_line(rows: list[ValidationRow]) -> str:
     """The counts as the last line of ``painsim validate`` and the report print them."""
     c = counts(rows)
     (vi, vn), (ti, tn), (ii, i_n) = c["validation"], c["training"], c["independent"]
-    overlapping = sum(1 for r in rows if r.simulated and r.reported_ci is not None and not r.training
-                      and r.overlaps_training != "no")
+    overlapping = vn - i_n  # the validation rows not marked free of training trials
     return (f"validation rows inside their reported interval: {vi} of {vn}; "
             f"training rows (fitted, not a test): {ti} of {tn}; "
             f"validation rows free of training trials: {ii} of {i_n} "
