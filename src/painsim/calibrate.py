@@ -288,7 +288,10 @@ def fit_statistics(sc: _Scenarios, cal: Calibration, targets: list[Target]) -> d
     for i, name in enumerate(names):
         lo = hi = None
         if se is not None:
-            lo, hi = float(np.exp(x0[i] - Z95 * se[i])), float(np.exp(x0[i] + Z95 * se[i]))
+            with np.errstate(over="ignore"):
+                lo, hi = float(np.exp(x0[i] - Z95 * se[i])), float(np.exp(x0[i] + Z95 * se[i]))
+            if not (math.isfinite(hi) and lo > 0.0):  # a parameter run to its boundary: no interval
+                lo = hi = None
         params[name] = {"value": float(np.exp(x0[i])), "ci_low": lo, "ci_high": hi}
     return {"objective": f0, "n_targets": len(targets), "n_parameters": k, "df": df,
             "p_value": float(chi2.sf(f0, df)) if df > 0 else None,
