@@ -31,12 +31,16 @@ def test_fixed_occupancy_course_by_hand_and_against_run_fast():
     expected = inhibition(r5, rne, dorsal_horn_params(still, CAL.w_ne, CAL.w_5ht))
     np.testing.assert_allclose(out[:, 0], expected, rtol=1e-12)
     np.testing.assert_allclose(out[:, 1:3], [[0.6, 0.4]] * 3, rtol=1e-12)
-    # a drug whose occupancy is constant after one dose (no clearance, instant absorption)
-    d = load_drug("duloxetine").with_value("duloxetine.pk.cl", 1e-6).with_value("duloxetine.pk.ka", 200.0)
+    # a drug whose occupancy is constant after one dose (no clearance, instant absorption, no lag)
+    d = (load_drug("duloxetine").with_value("duloxetine.pk.cl", 1e-6).with_value("duloxetine.pk.ka", 200.0)
+         .with_value("duloxetine.pk.lag", 0.0))
     c = run_fast(chain(d, PHYS, CAL), theta(d)[None, :], Regimen.daily(20, days=1), 4)
     f = fixed_occupancy_course(float(c.occ_sert[0, -1]), float(c.occ_net[0, -1]), 4, phys=PHYS, cal=CAL)
     np.testing.assert_allclose(f[:, 0], c.inhibition[0], rtol=2e-3)
-    np.testing.assert_allclose(f[1:, 0], c.inhibition[0, 1:], rtol=1e-4)
+    # after week 1 the two differ only in how desensitisation is stepped (exact relaxation over
+    # 1-h steps against the fast path's dose-graded grid): ~1e-4 per unit of w_5HT·ΔA, so a
+    # calibration that weights 5-HT more (w_5HT 3.2) shows ~1.7e-4
+    np.testing.assert_allclose(f[1:, 0], c.inhibition[0, 1:], rtol=3e-4)
     np.testing.assert_allclose(f[:, 3], c.r_5ht[0], rtol=1e-3)
     with pytest.raises(ValueError):
         fixed_occupancy_course(1.0, 0.0, 2)

@@ -17,7 +17,7 @@ SD = FIT["scaling"]["log10_sd"]
 
 
 def test_draw_m_depends_on_seed_and_m_only():
-    dlx = load_drug("duloxetine")
+    dlx = load_drug("sertraline")
     short = draw_parameters(dlx, CAL, 3, seed=5)
     long = draw_parameters(dlx, CAL, 6, seed=5)
     for a, b in zip(short, long[:3], strict=True):
@@ -27,10 +27,10 @@ def test_draw_m_depends_on_seed_and_m_only():
 
 
 def test_only_derived_ec50s_are_perturbed():
-    dlx = load_drug("duloxetine")  # SERT from PET (Takano 2006), NET derived from Ki
+    dlx = load_drug("sertraline")  # SERT from PET dose anchors, NET derived from Ki
     draw = draw_parameters(dlx, CAL, 1, seed=3)[0]
-    assert set(draw.ec50_factors) == {"duloxetine.net"}
-    f = draw.ec50_factors["duloxetine.net"]
+    assert set(draw.ec50_factors) == {"sertraline.net"}
+    f = draw.ec50_factors["sertraline.net"]
     assert occupancy_params(draw.drug, "net", fit=FIT).ec50[0] == pytest.approx(
         f * occupancy_params(dlx, "net", fit=FIT).ec50[0], rel=1e-12)
     assert occupancy_params(draw.drug, "sert", fit=FIT).ec50[0] == occupancy_params(dlx, "sert", fit=FIT).ec50[0]

@@ -17,8 +17,8 @@ pytestmark = pytest.mark.validation
 
 
 @pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "finding: not balanced in the model. At 60 mg/day duloxetine occupies ~85 % of SERT (PET EC50, "
-    "Takano 2006) but only ~13 % of NET (no human NET PET; EC50 derived from Ki 7.5 nM, fu 0.04 and the "
-    "fitted in-vivo/in-vitro rule). 'Balanced' holds for neither the binding ratio (9.4) nor occupancy"))
+    "finding: not balanced in the model. At 60 mg/day duloxetine occupies ~87 % of SERT (PET EC50, "
+    "Takano 2006) but ~31 % of NET (PET EC50, Moriguchi 2017). 'Balanced' holds for neither the binding "
+    "ratio (9.4) nor occupancy"))
 def test_bymaster2001_duloxetine_is_balanced():
     assert finding("bymaster2001_duloxetine_balance").supported
