@@ -133,21 +133,36 @@ def _record_weighted_lanes(w, dh, weight):
 
 @nb.njit(forceinline=True, **FLAGS)
 def _slot_load_lanes(w, ws, s):
-    """The 5-HT Newton iterate (ln r, r) of every lane from warm-start slot ``s`` (``ws``: an
-    array of its own, (slots, 2, BATCH): a row offset known only at run time in the batch buffer
-    makes LLVM check aliasing with every other row and the copy, measured, costs ~4 cycles per
-    patient-node instead of ~1)."""
+    """Warm start of the 5-HT Newton solve at a quadrature node with slot ``s``: the last node's
+    iterate (ln r, r) moved by the change it underwent between the same two nodes of the last
+    dosing interval (``ws[s]``: that change as (Δ ln r, ratio of r)); the last node's iterate is
+    kept in ``ws[-1]`` for :func:`_slot_store_lanes`.
+
+    Where the profile is periodic this is the value of the same node one interval earlier;
+    after a missed dose or a titration step, when it is not, it is much closer than that value
+    (measured, duloxetine, 20 % of doses missed: weekly inhibition within 2.0e-3 instead of
+    7.8e-3 of the converged fast path on the same grid, 0.21 % instead of 0.28 % from the full
+    stiff model at 30 %; ~2 cycles more per patient-node). ``ws`` is an array of its own,
+    (slots + 1, 2, BATCH): a row offset known only at run time in the batch buffer makes LLVM
+    check aliasing with every other row (the copy then cost ~3 cycles per patient-node, measured)."""
+    last = ws.shape[0] - 1
     for lane in range(BATCH):
-        w[R_U5 * BATCH + lane] = ws[s, 0, lane]
-        w[R_R5 * BATCH + lane] = ws[s, 1, lane]
+        u = w[R_U5 * BATCH + lane]
+        r = w[R_R5 * BATCH + lane]
+        ws[last, 0, lane] = u
+        ws[last, 1, lane] = r
+        w[R_U5 * BATCH + lane] = u + ws[s, 0, lane]
+        w[R_R5 * BATCH + lane] = r * ws[s, 1, lane]
 
 
 @nb.njit(forceinline=True, **FLAGS)
 def _slot_store_lanes(w, ws, s):
-    """The 5-HT Newton iterate of every lane into warm-start slot ``s`` (see :func:`_slot_load_lanes`)."""
+    """The change of the 5-HT iterate from the last node to this one into slot ``s`` (see
+    :func:`_slot_load_lanes`)."""
+    last = ws.shape[0] - 1
     for lane in range(BATCH):
-        ws[s, 0, lane] = w[R_U5 * BATCH + lane]
-        ws[s, 1, lane] = w[R_R5 * BATCH + lane]
+        ws[s, 0, lane] = w[R_U5 * BATCH + lane] - ws[last, 0, lane]
+        ws[s, 1, lane] = w[R_R5 * BATCH + lane] / ws[last, 1, lane]
 
 
 @nb.njit(forceinline=True, **FLAGS)
@@ -266,7 +281,7 @@ def batch(g, i0, nvalid, patients, pkstruct, params, grid, adherence, struct, ou
     n_rows = r_mat + (5 * ns + ns * ns if nonlinear else nh * ns * ns)
     w = np.zeros(n_rows * BATCH)
     # quadrature grid: (ln r, r) of 5-HT per slot (the Newton warm start of each node)
-    ws = np.zeros((max(slot.max() + 1, 0), 2, BATCH))
+    ws = np.zeros((max(slot.max() + 1, 0) + 1, 2, BATCH))
     # --- per-lane setup: rate matrices (scalar code), then the transition matrices of every lane
     # at once (the series of expm_lanes vectorises over lanes; one scalar expm per lane and step
     # length was most of a patient's setup)
@@ -303,7 +318,7 @@ def batch(g, i0, nvalid, patients, pkstruct, params, grid, adherence, struct, ou
         w[R_PREV * BATCH + lane] = inh0
         w[(R_PREV + 3) * BATCH + lane] = 1.0
         w[(R_PREV + 4) * BATCH + lane] = 1.0
-        for q in range(ws.shape[0]):  # no drug before the first dose: r = 1
+        for q in range(ws.shape[0]):  # no change yet (ln r += 0, r *= 1)
             ws[q, 1, lane] = 1.0
     # desensitisation relaxes over each step (fine grid) or each node's weight (quadrature grid)
     nw = wq.shape[0]
@@ -345,7 +360,7 @@ def batch(g, i0, nvalid, patients, pkstruct, params, grid, adherence, struct, ou
         evaluate = not quad or wk > 0.0
         if evaluate:
             _occupancy_lanes(w, r_x, central, occ_s, occ_n)
-            if quad:  # Newton from the same node of the last dosing interval (a near-periodic profile)
+            if quad:  # Newton from the last node, moved as between the same nodes of the last interval
                 _slot_load_lanes(w, ws, slot[k + 1])
                 _synapse_lanes(w, R_OCC_S, R_D5, R_U5, R_R5, p5, n5_quad)
                 _slot_store_lanes(w, ws, slot[k + 1])
