@@ -33,7 +33,9 @@ from painsim.synapse import synapse_params
 __all__ = [
     "BASE_STEP",
     "COURSE_FIELDS",
+    "DEFAULT_GRID",
     "GRADED_STEPS",
+    "GRIDS",
     "HOURS_PER_WEEK",
     "N_OUT",
     "QUAD_PANELS",
@@ -44,10 +46,12 @@ __all__ = [
     "dose_grid",
     "quadrature_grid",
     "schedule",
+    "time_grid",
     "time_mean",
     "trapezoid",
     "week_nodes",
     "weighted",
+    "window_mean",
 ]
 
 HOURS_PER_WEEK = 168.0
@@ -60,7 +64,7 @@ BASE_STEP = 2.0
 #: on [0, 1]), crowding them towards the dose, where occupancy rises fastest (within an hour in
 #: patients with a low trough), and thinning them over the slow decline. Chosen on the accuracy
 #: test's cases (tests/validation/test_kernel_grids_vs_reference.py) with 20 patients each against
-#: the stiff reference: with q = 2, 5 nodes a day put once-daily duloxetine within 0.44 % in weekly
+#: the stiff reference: with q = 2, 5 nodes a day put once-daily duloxetine within 0.46 % in weekly
 #: inhibition (4 nodes: 0.89 %, over the 0.7 % budget, with every grading tried; 6: 0.10 %), 4 nodes
 #: per interval of 12 h or less put venlafaxine IR (twice and three times daily) and milnacipran
 #: within 0.05 % (3 nodes: 0.18 %, and 5-HT further off than on the fine grid); an interval longer
@@ -70,6 +74,22 @@ QUAD_PANELS: tuple[tuple[float, tuple[tuple[float, ...], ...]], ...] = (
     (24.0, ((np.inf, 5, 2.0),)),
     (np.inf, ((24.0, 5, 2.0), (np.inf, 3))),
 )
+#: the time grids of the population kernel (:func:`painsim.kernels.run_population`) and the fast
+#: path (:func:`painsim.simulate.run_fast`), by name (:func:`time_grid`): (steps after a dose,
+#: base step), h, for the dose-graded grids of :func:`dose_grid`, or the panels of
+#: :func:`quadrature_grid`. "fine": the trapezoid rule on 16 steps a day (weekly inhibition within
+#: ~0.6 % of the full stiff model, most of it the trapezoid rule's bias over the daily profile);
+#: "coarse": 504 instead of 1344 steps over 12 weeks of daily dosing, at ~1.8 % (the trapezoid
+#: rule over 6-h steps; exploratory sweeps); "quad": 4–5 graded Gauss–Legendre nodes per dosing
+#: interval (420 over 12 weeks of daily dosing), closer to the full model than "fine" (≤ 0.46 % in
+#: weekly inhibition for one drug of each class: tests/validation/test_kernel_grids_vs_reference.py)
+GRIDS: dict[str, tuple] = {
+    "fine": (GRADED_STEPS, BASE_STEP),
+    "coarse": ((0.5, 1.5, 4.0), 6.0),
+    "quad": QUAD_PANELS,
+}
+#: the grid every simulation path uses unless told otherwise
+DEFAULT_GRID = "fine"
 #: the recorded outputs, in the order of the last axis of every engine's weekly array
 COURSE_FIELDS = ("inhibition", "occ_sert", "occ_net", "r_5ht", "r_ne")
 N_OUT = len(COURSE_FIELDS)
@@ -116,6 +136,8 @@ class Courses:
     r_5ht, r_ne : extracellular transmitter relative to baseline
     recorded, recorded_t : optional time course of (r_5HT, r_NE) at grid nodes and its times (h)
         (:func:`painsim.simulate.run_fast` ``record_windows``)
+    recorded_weight : the quadrature weights (h) of the recorded nodes on a quadrature grid, None
+        on a dose-graded grid (average a recorded window with :func:`window_mean`)
     """
 
     inhibition: np.ndarray
@@ -125,6 +147,7 @@ class Courses:
     r_ne: np.ndarray
     recorded: np.ndarray | None = None
     recorded_t: np.ndarray | None = None
+    recorded_weight: np.ndarray | None = None
 
     @classmethod
     def from_array(cls, arr: np.ndarray) -> Courses:
@@ -138,6 +161,7 @@ class Courses:
         if parts[0].recorded is not None:
             merged["recorded"] = np.concatenate([c.recorded for c in parts])
             merged["recorded_t"] = parts[0].recorded_t
+            merged["recorded_weight"] = parts[0].recorded_weight
         return cls(**merged)
 
 
@@ -297,6 +321,26 @@ def quadrature_grid(dose_times: np.ndarray, t_end: float, *,
             "dose_node": dose_node}
 
 
+def time_grid(dose_times: np.ndarray, t_end: float, grid: str = DEFAULT_GRID) -> dict[str, np.ndarray]:
+    """The time grid ``grid`` (a name of :data:`GRIDS`) of a dose schedule.
+
+    Returns
+    -------
+    dict
+        ``t``, ``step_index``, ``hs``, ``dose_node`` as :func:`dose_grid`'s; ``weight`` and
+        ``slot`` as :func:`quadrature_grid`'s on a quadrature grid, empty arrays on a dose-graded
+        grid (where every node is evaluated and recorded by :func:`trapezoid`); ``quad``: which.
+    """
+    if grid not in GRIDS:
+        raise ValueError(f"grid must be one of {', '.join(GRIDS)}, got {grid!r}")
+    if grid == "quad":
+        return {**quadrature_grid(dose_times, t_end, panels=GRIDS[grid]), "quad": True}
+    graded, base = GRIDS[grid]
+    t, step_index, hs, dose_node = dose_grid(dose_times, t_end, graded_steps=graded, base_step=base)
+    return {"t": t, "step_index": step_index, "hs": hs, "dose_node": dose_node, "weight": np.empty(0),
+            "slot": np.empty(0, dtype=np.int64), "quad": False}
+
+
 def week_nodes(t: np.ndarray, weeks: int) -> np.ndarray:
     """Index of the grid node at the end of each week (int64, shape (weeks,))."""
     return np.array([int(np.argmin(np.abs(t - HOURS_PER_WEEK * (w + 1)))) for w in range(weeks)], dtype=np.int64)
@@ -330,3 +374,25 @@ def time_mean(values, t):
             acc = trapezoid(acc, values[i, j - 1], values[i, j], 0.5 * (t[j] - t[j - 1]))
         out[i] = acc / (t[k - 1] - t[0])
     return out
+
+
+def window_mean(values: np.ndarray, t: np.ndarray, weight: np.ndarray | None = None) -> np.ndarray:
+    """Mean of each row of ``values`` (n, k) over a recorded window (the weekly mean of a recorded
+    course, :attr:`Courses.recorded`), by the recording rule of the grid it was recorded on.
+
+    Parameters
+    ----------
+    values : ndarray, shape (n, k)
+        Values at the recorded nodes of one window.
+    t : ndarray, shape (k,)
+        Their times, h.
+    weight : ndarray, shape (k,), optional
+        Their quadrature weights, h (:attr:`Courses.recorded_weight`, a quadrature grid): the
+        mean is the weighted sum over the window's length, the sum of its weights (a window that
+        starts and ends at event nodes: whole weeks). None: the nodes of a dose-graded grid,
+        averaged by :func:`time_mean` (the trapezoid rule from the first to the last node).
+    """
+    if weight is None:
+        return time_mean(values, t)
+    weight = np.asarray(weight, dtype=float)
+    return np.asarray(values, dtype=float) @ weight / weight.sum()
