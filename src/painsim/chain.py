@@ -55,6 +55,7 @@ __all__ = [
 ]
 
 HOURS_PER_WEEK = 168.0
+_DAY = 24.0
 #: step sizes after each dose (h), then 2-h steps: occupancy moves fastest just after a dose
 GRADED_STEPS = (0.125, 0.125, 0.25, 0.5, 1.0)
 BASE_STEP = 2.0
@@ -68,7 +69,7 @@ BASE_STEP = 2.0
 #: inhibition (4 nodes: 0.89 %, over the 0.7 % budget, with every grading tried; 6: 0.10 %), 4 nodes
 #: per interval of 12 h or less put venlafaxine IR (twice and three times daily) and milnacipran
 #: within 0.05 % (3 nodes: 0.18 %, and 5-HT further off than on the fine grid); an interval longer
-#: than a day (missed doses) adds 3 plain nodes per extra stretch
+#: than a day (missed doses, a pause) adds 3 plain nodes per extra day
 QUAD_PANELS: tuple[tuple[float, tuple[tuple[float, ...], ...]], ...] = (
     (12.0, ((np.inf, 4, 2.0),)),
     (24.0, ((np.inf, 5, 2.0),)),
@@ -227,8 +228,9 @@ def quadrature_grid(dose_times: np.ndarray, t_end: float, *,
     """Gauss–Legendre nodes over each dosing interval, and the event nodes between them.
 
     Each dosing interval is split into the panels ``panels`` gives for its length (ends
-    measured from its dose; the last panel ends at the next dose) and every panel, further split
-    where a week ends inside it, carries the Gauss–Legendre rule of its order: within a panel
+    measured from its dose; the last panel ends at the next dose, and is cut into days where it
+    is longer) and every panel, further split where a week ends inside it, carries the
+    Gauss–Legendre rule of its order: within a panel
     the quantities recorded are smooth functions of time (exact PK has a kink only at a dose),
     so a few nodes integrate them far better than the trapezoid rule on many (whose bias over
     the concave daily profile was most of the fine grid's 0.6 % from the full model). The time
@@ -272,17 +274,26 @@ def quadrature_grid(dose_times: np.ndarray, t_end: float, *,
             for d, d_next in zip(doses, nxt, strict=True)]
     breaks = set(events)
     for d, d_next, pan in zip(doses, nxt, rule, strict=True):
+        end = min(d_next, t_end)
         for row in pan[:-1]:
-            if d + row[0] < min(d_next, t_end) - 1e-6:
+            if d + row[0] < end - 1e-6:
                 breaks.add(d + row[0])
+        # the last panel of a long interval (missed doses, a pause) is cut into days, each with
+        # the panel's nodes: desensitisation relaxes over each node's weight, and weights of
+        # days made it lag (one dose, then 4 weeks: weekly inhibition 0.4 % off in week 1)
+        x = d + (pan[-2][0] if len(pan) > 1 else 0.0) + _DAY
+        while x < end - 1e-6:
+            breaks.add(x)
+            x += _DAY
     breaks = sorted(breaks)
     starts = np.array(doses)
     nodes: list[tuple[float, float, int]] = []  # (time, weight, slot)
-    last_k, last_slot = -1, -1
+    last_part, last_slot = None, -1
     for a, b in itertools.pairwise(breaks):
         if b - a < 1e-9:
             continue
         k = int(np.searchsorted(starts, a + 1e-9)) - 1  # the dose whose interval [a, b] is in
+        part = None
         if k < 0:
             order, slot0, power = 2, 0, 1.0
         else:
@@ -292,19 +303,24 @@ def quadrature_grid(dose_times: np.ndarray, t_end: float, *,
             order = pan[p][1]
             # a panel that starts at its dose may grade its nodes towards it: t = a + (b − a)·s^q
             power = pan[p][2] if len(pan[p]) > 2 and off < 1e-9 else 1.0
+            # every day of the last panel takes the same slots (a smooth decline: the change
+            # between two nodes is close to that between the same nodes a day earlier)
             slot0 = sum(row[1] for row in pan[:p])
-            # a panel cut by a week boundary: each part gets its share of the nodes (at least 2)
             p0 = starts[k] + (pan[p - 1][0] if p > 0 else 0.0)
-            p1 = min(starts[k] + pan[p][0], nxt[k], t_end)
+            day = int((a - p0 + 1e-6) // _DAY) if p == len(pan) - 1 else 0
+            p0 += day * _DAY
+            p1 = min(starts[k] + pan[p][0], p0 + _DAY if p == len(pan) - 1 and p > 0 else np.inf, nxt[k], t_end)
+            part = (k, p, day)
+            # a (sub)panel cut by a week boundary: each part gets its share of the nodes (at least 2)
             if b - a < p1 - p0 - 1e-6:
                 order = max(2, math.ceil(order * (b - a) / (p1 - p0)))
-            if k == last_k:  # the second part continues the numbering
+            if part == last_part:  # the second part continues the numbering
                 slot0 = max(slot0, last_slot + 1)
         x, wts = np.polynomial.legendre.leggauss(order)
         u = 0.5 * (1.0 + x)  # Gauss–Legendre on [0, 1] in s, then t = a + (b − a)·s^power
         nodes.extend((a + (b - a) * ui**power, 0.5 * (b - a) * wi * power * ui ** (power - 1.0), slot0 + i)
                      for i, (ui, wi) in enumerate(zip(u, wts, strict=True)))
-        last_k, last_slot = k, slot0 + order - 1
+        last_part, last_slot = part, slot0 + order - 1
         nodes.append((b, 0.0, -1))
     t = np.array([0.0] + [n[0] for n in nodes])
     weight = np.array([0.0] + [n[1] for n in nodes])

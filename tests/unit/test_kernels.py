@@ -157,16 +157,17 @@ def test_quadrature_grid_records_at_its_quadrature_nodes():
 # --- what it records ------------------------------------------------------------------------
 
 def test_records_match_weekly_means_and_fewer_outputs_are_the_same_numbers():
-    res, pop, ch, reg = _run("duloxetine", 60.0, 2, 40, record_every=0.125)
+    res, pop, ch, reg = _run("duloxetine", 60.0, 2, 40, record_every=0.125, grid="fine")
     t = res["record_t"]
     assert t[0] == 0.0 and np.all(np.diff(t) > 0)
-    # every grid node is recorded at 0.125-h resolution: the recording rule over the record is the mean
+    # every node of the fine grid is recorded at 0.125-h resolution: the recording rule over the
+    # record is the mean
     w1 = t <= HOURS_PER_WEEK + 1e-9
     for q in range(len(COURSE_FIELDS)):
         np.testing.assert_allclose(time_mean(np.ascontiguousarray(res["record"][:, w1, q]), t[w1]),
                                    res["weekly"][:, 0, q], rtol=1e-12, atol=1e-15)
     one = kernels.run_population(ch, pop.theta, reg, 2, outputs=("r_ne", "inhibition"), index=pop.index,
-                                 seed=3, stream=ARM_DRUG)
+                                 seed=3, stream=ARM_DRUG, grid="fine")
     assert one["weekly"].shape == (40, 2, 2) and one["outputs"] == ("r_ne", "inhibition")
     np.testing.assert_array_equal(one["weekly"][..., 0], res["weekly"][..., 4])
     np.testing.assert_array_equal(one["weekly"][..., 1], res["weekly"][..., 0])
