@@ -16,7 +16,7 @@ and at the last week.
 Usage::
 
     python benchmarks/population.py --json                 # one JSON object
-    python benchmarks/population.py --scaling --json       # plus N = 1e3 ... 1e6 (time, peak RSS; default, quad grid)
+    python benchmarks/population.py --scaling --json       # plus N = 1e3 ... 1e6 (time, peak RSS; default, quad)
     python benchmarks/population.py --cold                 # compile without numba's disk cache
     python benchmarks/population.py --json --grid quad     # top-level fields for grid="quad"
 

@@ -41,7 +41,7 @@ import numpy as np
 from scipy.optimize import minimize
 
 from painsim.calibration import DIALECT, PARAMETERS, Calibration
-from painsim.chain import HOURS_PER_WEEK, time_mean
+from painsim.chain import HOURS_PER_WEEK, window_mean
 from painsim.discontinuation import load_discontinuation
 from painsim.dorsal_horn import dorsal_horn_params, inhibition_array
 from painsim.library import load_drug, models_dir
@@ -142,7 +142,7 @@ class _Scenarios:
         self.keys = sorted({(a["drug"], a["dose_mg_per_day"], r["weeks"])
                             for r in rows if r.get("training") for a in r["arms"]})
         self.pops = {}
-        self.records: dict[tuple, dict[int, tuple[np.ndarray, np.ndarray]]] = {}
+        self.records: dict[tuple, dict[int, tuple[np.ndarray, np.ndarray, np.ndarray | None]]] = {}
         placeholder = Calibration(w_ne=1.0, w_5ht=1.0, sigma_p=1.0, tau_p=1.0)
         for drug, dose, weeks in self.keys:
             if drug not in self.pops:
@@ -156,7 +156,8 @@ class _Scenarios:
             per_week = {}
             for w, (a, b) in zip(wanted, windows, strict=True):
                 sel = (c.recorded_t >= a - 1e-9) & (c.recorded_t <= b + 1e-9)
-                per_week[w] = (c.recorded_t[sel], np.ascontiguousarray(c.recorded[:, sel, :]))
+                wts = None if c.recorded_weight is None else c.recorded_weight[sel]
+                per_week[w] = (c.recorded_t[sel], np.ascontiguousarray(c.recorded[:, sel, :]), wts)
             self.records[(drug, dose, weeks)] = per_week
         self._cache: dict[tuple[float, float], dict] = {}
 
@@ -168,10 +169,10 @@ class _Scenarios:
             out = {}
             for scen, per_week in self.records.items():
                 out[scen] = {}
-                for w, (t, rec) in per_week.items():
+                for w, (t, rec, wts) in per_week.items():
                     r5, rne = (np.ascontiguousarray(rec[:, :, q]).ravel() for q in (0, 1))
                     inh = inhibition_array(r5, rne, dh).reshape(rec.shape[:2])
-                    out[scen][w] = time_mean(inh, t)
+                    out[scen][w] = window_mean(inh, t, wts)  # the recording rule of the grid
             self._cache = {key: out}
         return self._cache[key]
 

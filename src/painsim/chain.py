@@ -33,7 +33,9 @@ from painsim.synapse import synapse_params
 __all__ = [
     "BASE_STEP",
     "COURSE_FIELDS",
+    "DEFAULT_GRID",
     "GRADED_STEPS",
+    "GRIDS",
     "HOURS_PER_WEEK",
     "N_OUT",
     "QUAD_PANELS",
@@ -44,13 +46,16 @@ __all__ = [
     "dose_grid",
     "quadrature_grid",
     "schedule",
+    "time_grid",
     "time_mean",
     "trapezoid",
     "week_nodes",
     "weighted",
+    "window_mean",
 ]
 
 HOURS_PER_WEEK = 168.0
+_DAY = 24.0
 #: step sizes after each dose (h), then 2-h steps: occupancy moves fastest just after a dose
 GRADED_STEPS = (0.125, 0.125, 0.25, 0.5, 1.0)
 BASE_STEP = 2.0
@@ -59,16 +64,33 @@ BASE_STEP = 2.0
 #: that starts at its dose with a grading q places its nodes at t = dose + L·s^q (s the Gauss nodes
 #: on [0, 1]), crowding them towards the dose, where occupancy rises fastest (within an hour in
 #: patients with a low trough), and thinning them over the slow decline. Chosen on the accuracy
-#: test (tests/validation/test_kernel_grids_vs_reference.py) against the stiff reference: with
-#: q = 2, 6 nodes a day put once-daily duloxetine within 0.05 % (7 nodes in plain panels 0–2, 2–6
-#: h and the rest: 0.1 %; 5 graded: 0.06 %, but fluoxetine's week-1 5-HT then falls behind the fine
-#: grid's), 5 per interval of 12 h or less; an interval longer than a day (missed doses) adds 3
-#: plain nodes per extra stretch
+#: test's cases (tests/validation/test_kernel_grids_vs_reference.py) with 20 patients each against
+#: the stiff reference: with q = 2, 5 nodes a day put once-daily duloxetine within 0.46 % in weekly
+#: inhibition (4 nodes: 0.89 %, over the 0.7 % budget, with every grading tried; 6: 0.10 %), 4 nodes
+#: per interval of 12 h or less put venlafaxine IR (twice and three times daily) and milnacipran
+#: within 0.05 % (3 nodes: 0.18 %, and 5-HT further off than on the fine grid); an interval longer
+#: than a day (missed doses, a pause) adds 3 plain nodes per extra day
 QUAD_PANELS: tuple[tuple[float, tuple[tuple[float, ...], ...]], ...] = (
-    (12.0, ((np.inf, 5, 2.0),)),
-    (24.0, ((np.inf, 6, 2.0),)),
-    (np.inf, ((24.0, 6, 2.0), (np.inf, 3))),
+    (12.0, ((np.inf, 4, 2.0),)),
+    (24.0, ((np.inf, 5, 2.0),)),
+    (np.inf, ((24.0, 5, 2.0), (np.inf, 3))),
 )
+#: the time grids of the population kernel (:func:`painsim.kernels.run_population`) and the fast
+#: path (:func:`painsim.simulate.run_fast`), by name (:func:`time_grid`): (steps after a dose,
+#: base step), h, for the dose-graded grids of :func:`dose_grid`, or the panels of
+#: :func:`quadrature_grid`. "fine": the trapezoid rule on 16 steps a day (weekly inhibition within
+#: ~0.6 % of the full stiff model, most of it the trapezoid rule's bias over the daily profile);
+#: "coarse": 504 instead of 1344 steps over 12 weeks of daily dosing, at ~1.8 % (the trapezoid
+#: rule over 6-h steps; exploratory sweeps); "quad": 4–5 graded Gauss–Legendre nodes per dosing
+#: interval (420 over 12 weeks of daily dosing), closer to the full model than "fine" (≤ 0.46 % in
+#: weekly inhibition for one drug of each class: tests/validation/test_kernel_grids_vs_reference.py)
+GRIDS: dict[str, tuple] = {
+    "fine": (GRADED_STEPS, BASE_STEP),
+    "coarse": ((0.5, 1.5, 4.0), 6.0),
+    "quad": QUAD_PANELS,
+}
+#: the grid every simulation path uses unless told otherwise
+DEFAULT_GRID = "fine"
 #: the recorded outputs, in the order of the last axis of every engine's weekly array
 COURSE_FIELDS = ("inhibition", "occ_sert", "occ_net", "r_5ht", "r_ne")
 N_OUT = len(COURSE_FIELDS)
@@ -115,6 +137,8 @@ class Courses:
     r_5ht, r_ne : extracellular transmitter relative to baseline
     recorded, recorded_t : optional time course of (r_5HT, r_NE) at grid nodes and its times (h)
         (:func:`painsim.simulate.run_fast` ``record_windows``)
+    recorded_weight : the quadrature weights (h) of the recorded nodes on a quadrature grid, None
+        on a dose-graded grid (average a recorded window with :func:`window_mean`)
     """
 
     inhibition: np.ndarray
@@ -124,6 +148,7 @@ class Courses:
     r_ne: np.ndarray
     recorded: np.ndarray | None = None
     recorded_t: np.ndarray | None = None
+    recorded_weight: np.ndarray | None = None
 
     @classmethod
     def from_array(cls, arr: np.ndarray) -> Courses:
@@ -137,6 +162,7 @@ class Courses:
         if parts[0].recorded is not None:
             merged["recorded"] = np.concatenate([c.recorded for c in parts])
             merged["recorded_t"] = parts[0].recorded_t
+            merged["recorded_weight"] = parts[0].recorded_weight
         return cls(**merged)
 
 
@@ -202,8 +228,9 @@ def quadrature_grid(dose_times: np.ndarray, t_end: float, *,
     """Gauss–Legendre nodes over each dosing interval, and the event nodes between them.
 
     Each dosing interval is split into the panels ``panels`` gives for its length (ends
-    measured from its dose; the last panel ends at the next dose) and every panel, further split
-    where a week ends inside it, carries the Gauss–Legendre rule of its order: within a panel
+    measured from its dose; the last panel ends at the next dose, and is cut into days where it
+    is longer) and every panel, further split where a week ends inside it, carries the
+    Gauss–Legendre rule of its order: within a panel
     the quantities recorded are smooth functions of time (exact PK has a kink only at a dose),
     so a few nodes integrate them far better than the trapezoid rule on many (whose bias over
     the concave daily profile was most of the fine grid's 0.6 % from the full model). The time
@@ -247,17 +274,26 @@ def quadrature_grid(dose_times: np.ndarray, t_end: float, *,
             for d, d_next in zip(doses, nxt, strict=True)]
     breaks = set(events)
     for d, d_next, pan in zip(doses, nxt, rule, strict=True):
+        end = min(d_next, t_end)
         for row in pan[:-1]:
-            if d + row[0] < min(d_next, t_end) - 1e-6:
+            if d + row[0] < end - 1e-6:
                 breaks.add(d + row[0])
+        # the last panel of a long interval (missed doses, a pause) is cut into days, each with
+        # the panel's nodes: desensitisation relaxes over each node's weight, and weights of
+        # days made it lag (one dose, then 4 weeks: weekly inhibition 0.4 % off in week 1)
+        x = d + (pan[-2][0] if len(pan) > 1 else 0.0) + _DAY
+        while x < end - 1e-6:
+            breaks.add(x)
+            x += _DAY
     breaks = sorted(breaks)
     starts = np.array(doses)
     nodes: list[tuple[float, float, int]] = []  # (time, weight, slot)
-    last_k, last_slot = -1, -1
+    last_part, last_slot = None, -1
     for a, b in itertools.pairwise(breaks):
         if b - a < 1e-9:
             continue
         k = int(np.searchsorted(starts, a + 1e-9)) - 1  # the dose whose interval [a, b] is in
+        part = None
         if k < 0:
             order, slot0, power = 2, 0, 1.0
         else:
@@ -267,19 +303,24 @@ def quadrature_grid(dose_times: np.ndarray, t_end: float, *,
             order = pan[p][1]
             # a panel that starts at its dose may grade its nodes towards it: t = a + (b − a)·s^q
             power = pan[p][2] if len(pan[p]) > 2 and off < 1e-9 else 1.0
+            # every day of the last panel takes the same slots (a smooth decline: the change
+            # between two nodes is close to that between the same nodes a day earlier)
             slot0 = sum(row[1] for row in pan[:p])
-            # a panel cut by a week boundary: each part gets its share of the nodes (at least 2)
             p0 = starts[k] + (pan[p - 1][0] if p > 0 else 0.0)
-            p1 = min(starts[k] + pan[p][0], nxt[k], t_end)
+            day = int((a - p0 + 1e-6) // _DAY) if p == len(pan) - 1 else 0
+            p0 += day * _DAY
+            p1 = min(starts[k] + pan[p][0], p0 + _DAY if p == len(pan) - 1 and p > 0 else np.inf, nxt[k], t_end)
+            part = (k, p, day)
+            # a (sub)panel cut by a week boundary: each part gets its share of the nodes (at least 2)
             if b - a < p1 - p0 - 1e-6:
                 order = max(2, math.ceil(order * (b - a) / (p1 - p0)))
-            if k == last_k:  # the second part continues the numbering
+            if part == last_part:  # the second part continues the numbering
                 slot0 = max(slot0, last_slot + 1)
         x, wts = np.polynomial.legendre.leggauss(order)
         u = 0.5 * (1.0 + x)  # Gauss–Legendre on [0, 1] in s, then t = a + (b − a)·s^power
         nodes.extend((a + (b - a) * ui**power, 0.5 * (b - a) * wi * power * ui ** (power - 1.0), slot0 + i)
                      for i, (ui, wi) in enumerate(zip(u, wts, strict=True)))
-        last_k, last_slot = k, slot0 + order - 1
+        last_part, last_slot = part, slot0 + order - 1
         nodes.append((b, 0.0, -1))
     t = np.array([0.0] + [n[0] for n in nodes])
     weight = np.array([0.0] + [n[1] for n in nodes])
@@ -294,6 +335,26 @@ def quadrature_grid(dose_times: np.ndarray, t_end: float, *,
     dose_node = np.array([node_of[round(x, 9)] for x in doses], dtype=np.int64)
     return {"t": t, "weight": weight, "slot": slot, "step_index": step_index.astype(np.int64), "hs": hs,
             "dose_node": dose_node}
+
+
+def time_grid(dose_times: np.ndarray, t_end: float, grid: str = DEFAULT_GRID) -> dict[str, np.ndarray]:
+    """The time grid ``grid`` (a name of :data:`GRIDS`) of a dose schedule.
+
+    Returns
+    -------
+    dict
+        ``t``, ``step_index``, ``hs``, ``dose_node`` as :func:`dose_grid`'s; ``weight`` and
+        ``slot`` as :func:`quadrature_grid`'s on a quadrature grid, empty arrays on a dose-graded
+        grid (where every node is evaluated and recorded by :func:`trapezoid`); ``quad``: which.
+    """
+    if grid not in GRIDS:
+        raise ValueError(f"grid must be one of {', '.join(GRIDS)}, got {grid!r}")
+    if grid == "quad":
+        return {**quadrature_grid(dose_times, t_end, panels=GRIDS[grid]), "quad": True}
+    graded, base = GRIDS[grid]
+    t, step_index, hs, dose_node = dose_grid(dose_times, t_end, graded_steps=graded, base_step=base)
+    return {"t": t, "step_index": step_index, "hs": hs, "dose_node": dose_node, "weight": np.empty(0),
+            "slot": np.empty(0, dtype=np.int64), "quad": False}
 
 
 def week_nodes(t: np.ndarray, weeks: int) -> np.ndarray:
@@ -329,3 +390,25 @@ def time_mean(values, t):
             acc = trapezoid(acc, values[i, j - 1], values[i, j], 0.5 * (t[j] - t[j - 1]))
         out[i] = acc / (t[k - 1] - t[0])
     return out
+
+
+def window_mean(values: np.ndarray, t: np.ndarray, weight: np.ndarray | None = None) -> np.ndarray:
+    """Mean of each row of ``values`` (n, k) over a recorded window (the weekly mean of a recorded
+    course, :attr:`Courses.recorded`), by the recording rule of the grid it was recorded on.
+
+    Parameters
+    ----------
+    values : ndarray, shape (n, k)
+        Values at the recorded nodes of one window.
+    t : ndarray, shape (k,)
+        Their times, h.
+    weight : ndarray, shape (k,), optional
+        Their quadrature weights, h (:attr:`Courses.recorded_weight`, a quadrature grid): the
+        mean is the weighted sum over the window's length, the sum of its weights (a window that
+        starts and ends at event nodes: whole weeks). None: the nodes of a dose-graded grid,
+        averaged by :func:`time_mean` (the trapezoid rule from the first to the last node).
+    """
+    if weight is None:
+        return time_mean(values, t)
+    weight = np.asarray(weight, dtype=float)
+    return np.asarray(values, dtype=float) @ weight / weight.sum()

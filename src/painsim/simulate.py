@@ -4,13 +4,15 @@ Dose → PK → SERT/NET occupancy → spinal 5-HT and NE (autoreceptor feedback
 descending inhibition, integrated from the stage functions (:mod:`painsim.pk`,
 :mod:`painsim.occupancy`, :mod:`painsim.synapse`, :mod:`painsim.dorsal_horn`):
 
-- exact linear PK propagated with precomputed transition matrices on the dose-graded time grid of
-  :func:`painsim.chain.dose_grid` (short steps just after each dose, then 2-h steps);
-  Michaelis–Menten PK by :func:`painsim.pk.rk4_step`;
+- exact linear PK propagated with precomputed transition matrices between the nodes of a time
+  grid (:func:`painsim.chain.time_grid`: the dose-graded grid of :func:`painsim.chain.dose_grid`,
+  short steps just after each dose, then 2-h steps; or the Gauss–Legendre nodes of
+  :func:`painsim.chain.quadrature_grid`); Michaelis–Menten PK by :func:`painsim.pk.rk4_step`;
 - the synapse at quasi-steady state (Newton to convergence, warm-started) and only the slow
-  desensitisation state stepped (exact exponential relaxation over each step,
-  :func:`painsim.synapse.slow_step`);
-- weekly means by the recording rule of :func:`painsim.chain.trapezoid`.
+  desensitisation state stepped (exact exponential relaxation over each step, or on a quadrature
+  grid over each node's weight, as the population kernel does: :func:`painsim.synapse.slow_step`);
+- weekly means by the recording rule of :func:`painsim.chain.trapezoid` (on a quadrature grid,
+  :func:`painsim.chain.weighted`).
 
 The same integration at constant occupancy, without PK, is the *idealised inhibitor* of the
 selectivity map (:func:`fixed_occupancy_course`). The full stiff system is
@@ -25,7 +27,19 @@ import numba as nb
 import numpy as np
 
 from painsim.calibration import Calibration, load_calibration
-from painsim.chain import HOURS_PER_WEEK, N_OUT, Chain, Courses, common_lag, dose_grid, schedule, trapezoid, week_nodes
+from painsim.chain import (
+    DEFAULT_GRID,
+    HOURS_PER_WEEK,
+    N_OUT,
+    Chain,
+    Courses,
+    common_lag,
+    schedule,
+    time_grid,
+    trapezoid,
+    week_nodes,
+    weighted,
+)
 from painsim.dorsal_horn import dorsal_horn_params, inhibition
 from painsim.occupancy import occupancy_of
 from painsim.physiology import Physiology, load_physiology
@@ -43,8 +57,9 @@ IDEALISED_STEP_H = 1.0
 @nb.njit(cache=True)
 def _one_patient(th, ncmt, from_idx, mw_ratio, central, periph, n_states, nonlinear,
                  t, step_index, hs, dose_node, dose_amount, taken, week_node, occ, p5, pne, dh,
-                 out, record_node, record):
+                 out, record_node, record, weight):
     m = ncmt.shape[0]
+    quad = weight.shape[0] > 0
     a = rate_matrix(th, ncmt, from_idx, mw_ratio, central, periph, n_states, False)
     nh = hs.shape[0]
     phis = np.empty((nh, n_states, n_states))
@@ -86,19 +101,27 @@ def _one_patient(th, ncmt, from_idx, mw_ratio, central, periph, n_states, nonlin
             x = rk4_step(x, a, h, central[0], v0, vmax, km)
         else:
             x = phis[step_index[k]] @ x
-        for j in range(m):
-            conc[j] = x[central[j]] * cf[j]
-        o_s = occupancy_of(conc, occ[0])
-        o_n = occupancy_of(conc, occ[1])
-        r5, rne, d5, dne = slow_step(o_s, o_n, r5, rne, d5, dne, h, p5, pne)
-        cur = (inhibition(r5, rne, dh), o_s, o_n, r5, rne)
+        # a quadrature grid evaluates the chain only at its quadrature nodes (weight > 0; the
+        # event nodes, at doses and week ends, only step the PK), a dose-graded grid at every node
+        wk = weight[k + 1] if quad else h
+        if wk > 0.0:
+            for j in range(m):
+                conc[j] = x[central[j]] * cf[j]
+            o_s = occupancy_of(conc, occ[0])
+            o_n = occupancy_of(conc, occ[1])
+            # desensitisation relaxes over the step, or over the node's weight
+            r5, rne, d5, dne = slow_step(o_s, o_n, r5, rne, d5, dne, wk, p5, pne)
+            cur = (inhibition(r5, rne, dh), o_s, o_n, r5, rne)
+            for q in range(N_OUT):
+                if quad:
+                    acc[q] = weighted(acc[q], cur[q], wk)
+                else:
+                    acc[q] = trapezoid(acc[q], prev[q], cur[q], 0.5 * h)
+                prev[q] = cur[q]
         while rec < nrec and record_node[rec] == k + 1:
             record[rec, 0] = r5
             record[rec, 1] = rne
             rec += 1
-        for q in range(N_OUT):
-            acc[q] = trapezoid(acc[q], prev[q], cur[q], 0.5 * h)
-            prev[q] = cur[q]
         if w < week_node.shape[0] and k + 1 == week_node[w]:
             span = t[k + 1] - week_start
             for q in range(N_OUT):
@@ -111,7 +134,7 @@ def _one_patient(th, ncmt, from_idx, mw_ratio, central, periph, n_states, nonlin
 @nb.njit(cache=True, parallel=True)
 def _run_fast(thetas, index, seed, stream, p_miss, ncmt, from_idx, mw_ratio, central, periph,
               n_states, nonlinear, t, step_index, hs, dose_node, dose_amount, week_node, occ, p5,
-              pne, dh, record_node):
+              pne, dh, record_node, weight):
     n = thetas.shape[0]
     out = np.empty((n, week_node.shape[0], N_OUT))
     record = np.zeros((n, record_node.shape[0], 2))
@@ -123,13 +146,13 @@ def _run_fast(thetas, index, seed, stream, p_miss, ncmt, from_idx, mw_ratio, cen
                 taken[d] = uniform(seed, stream, index[i], K_ADHERENCE + d) >= p_miss
         _one_patient(thetas[i], ncmt, from_idx, mw_ratio, central, periph, n_states, nonlinear,
                      t, step_index, hs, dose_node, dose_amount, taken, week_node, occ, p5, pne,
-                     dh, out[i], record_node, record[i])
+                     dh, out[i], record_node, record[i], weight)
     return out, record
 
 
 def run_fast(ch: Chain, thetas: np.ndarray, regimen, weeks: int, *, index: np.ndarray | None = None,
              seed: int = 0, stream: int = 0, p_miss: float = 0.0,
-             record_windows: tuple[tuple[float, float], ...] = ()) -> Courses:
+             record_windows: tuple[tuple[float, float], ...] = (), grid: str = DEFAULT_GRID) -> Courses:
     """The quasi-steady-state fast path for many patients (numba, parallel).
 
     Parameters
@@ -142,25 +165,42 @@ def run_fast(ch: Chain, thetas: np.ndarray, regimen, weeks: int, *, index: np.nd
     p_miss : float
         Probability that a dose is missed (0 = full adherence).
     record_windows : tuple of (start_h, end_h)
-        Also record, at every grid node inside these windows, the transmitter ratios
-        (r_5HT, r_NE) — they do not depend on the dorsal-horn parameters, so
+        Also record, at every node inside these windows where the chain is evaluated, the
+        transmitter ratios (r_5HT, r_NE) — they do not depend on the dorsal-horn parameters, so
         :mod:`painsim.calibrate` can re-evaluate the dorsal horn without re-running the chain.
-        They are returned in ``Courses.recorded`` with the node times in ``Courses.recorded_t``.
+        They are returned in ``Courses.recorded`` with the node times in ``Courses.recorded_t``
+        and, on a quadrature grid, the nodes' weights in ``Courses.recorded_weight`` (average a
+        window with :func:`painsim.chain.window_mean`); on a quadrature grid a window must start
+        and end at an event node (a dose, a week boundary), e.g. whole weeks.
+    grid : {"fine", "coarse", "quad"}
+        The time grid (:data:`painsim.chain.GRIDS`; default :data:`painsim.chain.DEFAULT_GRID`), as
+        for :func:`painsim.kernels.run_population`, which follows this path on every grid to
+        ~5e-4 in the weekly inhibition (one Newton step per node instead of a converged solve).
     """
     thetas = np.ascontiguousarray(np.atleast_2d(thetas), dtype=float)
     dose_t, dose_a, t_end = schedule(regimen, weeks, common_lag(thetas))
-    t, step_index, hs, dose_node = dose_grid(dose_t, t_end)
+    tg = time_grid(dose_t, t_end, grid)
+    t, step_index, hs, dose_node, weight = tg["t"], tg["step_index"], tg["hs"], tg["dose_node"], tg["weight"]
     index = np.arange(len(thetas), dtype=np.int64) if index is None else np.asarray(index, dtype=np.int64)
     mask = np.zeros(len(t), dtype=bool)
     for a, b in record_windows:
+        if tg["quad"]:
+            events = t[weight == 0.0]
+            if not all(np.min(np.abs(events - x)) < 1e-9 for x in (a, b)):
+                raise ValueError(f"on a quadrature grid a recorded window must start and end at a dose or a "
+                                 f"week boundary (its nodes' weights must cover it), got ({a!r}, {b!r})")
         mask |= (t >= a - 1e-9) & (t <= b + 1e-9)
+    if tg["quad"]:
+        mask &= weight > 0.0  # where the chain is evaluated
     record_node = np.flatnonzero(mask).astype(np.int64)
     out, record = _run_fast(thetas, index, int(seed), int(stream), float(p_miss), ch.ncmt, ch.from_idx,
                             ch.mw_ratio, ch.central, ch.periph, ch.n_states, ch.nonlinear, t, step_index,
-                            hs, dose_node, dose_a, week_nodes(t, weeks), ch.occ, ch.p5, ch.pne, ch.dh, record_node)
+                            hs, dose_node, dose_a, week_nodes(t, weeks), ch.occ, ch.p5, ch.pne, ch.dh, record_node,
+                            np.ascontiguousarray(weight, dtype=float))
     courses = Courses.from_array(out)
     if record_windows:
-        courses = dataclasses.replace(courses, recorded=record, recorded_t=t[record_node])
+        courses = dataclasses.replace(courses, recorded=record, recorded_t=t[record_node],
+                                      recorded_weight=weight[record_node] if tg["quad"] else None)
     return courses
 
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from painsim.calibration import Calibration, load_calibration
-from painsim.chain import Courses, chain
+from painsim.chain import DEFAULT_GRID, Courses, chain
 from painsim.discontinuation import ANALYSES, NO_DROPOUT, Dropout, load_discontinuation
 from painsim.library import DrugSpec
 from painsim.physiology import Physiology, load_physiology
@@ -170,17 +170,19 @@ def drug_courses(drug: DrugSpec, mg_per_day: float, weeks: int, pop: Population,
                  p_miss: float = 0.0, interval: float | None = None,
                  record_windows: tuple[tuple[float, float], ...] = (),
                  progress: Callable[[int], None] | None = None, chunk: int = 50_000,
-                 engine: str = "kernel") -> Courses:
+                 engine: str = "kernel", grid: str = DEFAULT_GRID) -> Courses:
     """Weekly inhibition etc. of the drug arm's patients.
 
     ``engine="kernel"`` runs the fused population kernel (:func:`painsim.kernels.run_population`,
     ~30× faster); ``"fast"`` the one-patient-per-thread fast path
-    (:func:`painsim.simulate.run_fast`), which the kernel follows to ~2e-4 in the weekly
-    inhibition (one Newton step per time step instead of a converged solve). The fast path is
+    (:func:`painsim.simulate.run_fast`), which the kernel follows to ~3e-4 in the weekly
+    inhibition (one Newton step per node instead of a converged solve). The fast path is
     used whatever ``engine`` says for ``record_windows`` and for the NE↔5-HT cross-talk switch,
-    which the kernel does not implement. With ``progress``, the patients run in chunks of
-    ``chunk`` and ``progress(n_done)`` is called after each (patients are independent, so
-    chunking does not change any result).
+    which the kernel does not implement. Both run on the time grid ``grid``
+    (:data:`painsim.chain.GRIDS`, default :data:`painsim.chain.DEFAULT_GRID`); recorded windows
+    are averaged with :func:`painsim.chain.window_mean`. With ``progress``, the patients run in
+    chunks of ``chunk`` and ``progress(n_done)`` is called after each (patients are independent,
+    so chunking does not change any result).
     """
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
@@ -194,10 +196,10 @@ def drug_courses(drug: DrugSpec, mg_per_day: float, weeks: int, pop: Population,
             from painsim.kernels import run_population
 
             res = run_population(ch, pop.theta[a:b], reg, weeks, index=pop.index[a:b], seed=pop.seed,
-                                 stream=pop.stream, p_miss=p_miss)
+                                 stream=pop.stream, p_miss=p_miss, grid=grid)
             return Courses.from_array(res["weekly"])
         return run_fast(ch, pop.theta[a:b], reg, weeks, index=pop.index[a:b], seed=pop.seed, stream=pop.stream,
-                        p_miss=p_miss, record_windows=record_windows)
+                        p_miss=p_miss, record_windows=record_windows, grid=grid)
 
     if progress is None or pop.size <= chunk:
         out = run(0, pop.size)
@@ -314,7 +316,7 @@ ENSEMBLE_CHUNK = 200_000
 def ensemble_courses(members: list[tuple[DrugSpec, Calibration]], mg_per_day: float, weeks: int, pop: Population,
                      *, phys: Physiology, titration: tuple[tuple[float, float], ...] = (), p_miss: float = 0.0,
                      interval: float | None = None, progress: Callable[[int], None] | None = None,
-                     engine: str = "kernel") -> list[Courses]:
+                     engine: str = "kernel", grid: str = DEFAULT_GRID) -> list[Courses]:
     """The drug arm's weekly courses under each member (drug, calibration) of a parameter ensemble,
     for the same patients ``pop``.
 
@@ -323,7 +325,8 @@ def ensemble_courses(members: list[tuple[DrugSpec, Calibration]], mg_per_day: fl
     patient-simulations; no Python loop per member), which needs every member to share the PK of
     ``pop`` (an ensemble perturbs occupancy EC50s and the calibration, not PK) and the kernel to
     apply (no cross-talk); otherwise, and with ``engine="fast"``, :func:`drug_courses` per member.
-    The courses are the same numbers either way (kernel grid points are independent).
+    The courses are the same numbers either way (kernel grid points are independent), on the
+    time grid ``grid`` (:data:`painsim.chain.GRIDS`).
     ``progress(n)`` is called with the patients of each member done.
     """
     from painsim.pk import theta
@@ -340,7 +343,7 @@ def ensemble_courses(members: list[tuple[DrugSpec, Calibration]], mg_per_day: fl
         out = []
         for d, c in members:
             out.append(drug_courses(d, mg_per_day, weeks, pop, phys=phys, cal=c, titration=titration, p_miss=p_miss,
-                                    interval=interval, engine=engine))
+                                    interval=interval, engine=engine, grid=grid))
             if progress is not None:
                 progress(pop.size)
         return out
@@ -354,7 +357,7 @@ def ensemble_courses(members: list[tuple[DrugSpec, Calibration]], mg_per_day: fl
     for a in range(0, len(chains), per_call):
         part = chains[a:a + per_call]
         res = run_population(part, pop.theta, reg, weeks, index=pop.index, seed=pop.seed, stream=pop.stream,
-                             p_miss=p_miss)
+                             p_miss=p_miss, grid=grid)
         for m in range(len(part)):
             out.append(Courses.from_array(res["weekly"][m]))
             if progress is not None:

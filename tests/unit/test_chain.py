@@ -77,3 +77,22 @@ def test_quadrature_grid_integrates_each_week_and_panels_follow_the_doses(regime
     panels = next(p for longest, p in QUAD_PANELS if length <= longest)
     per_interval = sum(row[1] for row in panels)
     assert slot[k + 1] == 0 and slot[k + per_interval] == per_interval - 1 and wgt[k + per_interval + 1] == 0.0
+
+
+def test_a_long_interval_gets_the_last_panels_nodes_every_day():
+    """One dose, then two weeks without: after the first day, the last panel's nodes every day
+    (desensitisation relaxes over node weights, which must not be days long), on the same slots
+    day after day (the warm start of the synapse's Newton solve)."""
+    t_end = 2 * HOURS_PER_WEEK
+    g = quadrature_grid(np.array([1.5]), t_end)
+    t, wgt, slot = g["t"], g["weight"], g["slot"]
+    inside = wgt > 0
+    first = next(p for longest, p in QUAD_PANELS if longest == np.inf)
+    per_day = first[-1][1]
+    for day in (*range(1, 6), *range(7, 13)):  # whole days after the first (day 6 holds the week's end)
+        a, b = 1.5 + 24.0 * day, 1.5 + 24.0 * (day + 1)
+        here = inside & (t > a) & (t < b)
+        assert here.sum() == per_day and wgt[here].max() < 24.0 / 2
+        np.testing.assert_allclose(wgt[here].sum(), 24.0, rtol=1e-13)
+    assert slot.max() < 3 * per_day + first[0][1]
+    np.testing.assert_allclose(wgt.sum(), t_end, rtol=1e-13)

@@ -11,7 +11,7 @@ import pytest
 from painsim import vmath
 from painsim.library import load_drug
 from painsim.pk import rate_matrix, structure, theta
-from painsim.vmath import expm, expm_into
+from painsim.vmath import expm, expm_into, expm_lanes
 
 
 @nb.njit
@@ -66,3 +66,31 @@ def test_expm_into_matches_expm(name):
     for h in (0.125, 0.5, 2.0, 24.0, 500.0):
         expm_into(a, h, out, work)
         np.testing.assert_allclose(out, expm(a * h), rtol=1e-13, atol=1e-15)
+
+
+@pytest.mark.parametrize("name", ["duloxetine", "venlafaxine"])
+def test_expm_lanes_is_expm_into_lane_by_lane(name):
+    """Every lane's result is expm_into's bit for bit, whatever the other lanes hold (the
+    kernel's results must not depend on the batch composition)."""
+    from painsim.physiology import load_physiology
+    from painsim.population import ARM_DRUG, draw_population
+
+    drug = load_drug(name)
+    s = structure(drug)
+    pop = draw_population(drug, load_physiology(), 16, seed=5, stream=ARM_DRUG)
+    mats = [rate_matrix(th, s.ncmt, s.from_idx, s.mw_ratio, s.central, s.periph, s.n_states, False)
+            for th in pop.theta]
+    mats[3] = mats[3] * 40.0  # a lane that needs more squarings and terms than the others
+    a = np.ascontiguousarray(np.stack(mats, axis=2))
+    n = a.shape[0]
+    out = np.empty_like(a)
+    work = np.empty((4, *a.shape))
+    n_square = np.empty(a.shape[2], dtype=np.int64)
+    one = np.empty((n, n))
+    work1 = np.empty((3, n, n))
+    for h in (0.03, 0.7, 7.3, 24.0, 500.0):
+        expm_lanes(a, h, out, work, n_square)
+        for lane, m in enumerate(mats):
+            expm_into(np.ascontiguousarray(m), h, one, work1)
+            np.testing.assert_array_equal(out[:, :, lane], one)
+        np.testing.assert_allclose(out[:, :, 0], expm(mats[0] * h), rtol=1e-13, atol=1e-15)

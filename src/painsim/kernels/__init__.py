@@ -8,15 +8,17 @@ records, it defines no biology and no trial outcome.
 
 How it is fast (DESIGN §4):
 
-- the dose-graded time grid of :func:`painsim.chain.dose_grid` (``grid="fine"``, or the
-  Gauss–Legendre nodes of :func:`painsim.chain.quadrature_grid` with ``grid="quad"``: fewer
-  evaluations of the chain, weekly means as weighted node sums) and, for linear PK, one
-  transition matrix ``expm(A·h)`` per patient and distinct step length, so a PK step is a
-  matrix–vector product (Michaelis–Menten PK: the RK4 of :func:`painsim.pk.rk4_step` in lane
-  form);
-- the synapse at quasi-steady state by Newton in ``ln r``, warm-started from the previous step
-  with a fixed number of steps (:func:`painsim.synapse.qss_log_ratio`), and only the
-  desensitisation state stepped (exact relaxation over each step, as the fast path does);
+- a time grid of :func:`painsim.chain.time_grid` (the Gauss–Legendre nodes of
+  :func:`painsim.chain.quadrature_grid` with ``grid="quad"``: ~3× fewer evaluations of the chain
+  than the dose-graded grid of :func:`painsim.chain.dose_grid`, ``grid="fine"``, weekly means as
+  weighted node sums) and, for linear PK, one transition matrix ``expm(A·h)`` per patient and
+  distinct step length, computed for a whole batch at once (:func:`painsim.vmath.expm_lanes`), so
+  a PK step is a matrix–vector product (Michaelis–Menten PK: the RK4 of
+  :func:`painsim.pk.rk4_step` in lane form);
+- the synapse at quasi-steady state by Newton in ``ln r``, warm-started from the previous node
+  (on a quadrature grid, moved as between the same nodes one dosing interval earlier) with a
+  fixed number of steps (:func:`painsim.synapse.qss_log_ratio`), and only the desensitisation
+  state stepped (exact relaxation over each step or node weight, as the fast path does);
 - patients in batches of :data:`BATCH` (a compile-time constant) held as structure-of-arrays in
   one buffer, processed in lock-step so that LLVM vectorises the loop over the patients of a
   batch; ``prange`` over (grid point × batch) (:mod:`painsim.kernels.lanes`);
@@ -29,9 +31,10 @@ One source of truth: every equation the kernel evaluates is a stage function of
 (:mod:`painsim.kernels.specialisation`). Where a stage function did not suit a batch, a batch form
 was added in the stage's own module and tested against the original:
 :func:`painsim.synapse.qss_log_ratio` (fixed Newton steps), :func:`painsim.vmath.expm_into` (no
-allocation). Results agree with :func:`painsim.simulate.run_fast` to ~2e-4 relative in the weekly
-inhibition (one Newton step per time step and the vectorised exp/log instead of Newton to 1e-12
-and libm), checked in ``tests/unit/test_kernels.py``.
+allocation) and :func:`painsim.vmath.expm_lanes` (lanes innermost). Results agree with
+:func:`painsim.simulate.run_fast` on the same grid to ~3e-4 relative in the weekly inhibition
+(one Newton step per node and the vectorised exp/log instead of Newton to 1e-12 and libm),
+checked in ``tests/unit/test_kernels.py``.
 
 Compile-time constants: the switches and exponents of the synapse and dorsal-horn parameters
 (first-order uptake or not, desensitisation on/off, the dorsal-horn Hill exponents) are

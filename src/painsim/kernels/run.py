@@ -11,15 +11,13 @@ import numpy as np
 from numba.core.registry import CPUDispatcher
 
 from painsim.chain import (
-    BASE_STEP,
     COURSE_FIELDS,
-    GRADED_STEPS,
+    DEFAULT_GRID,
+    GRIDS,
     HOURS_PER_WEEK,
-    QUAD_PANELS,
     Chain,
     common_lag,
-    dose_grid,
-    quadrature_grid,
+    time_grid,
     week_nodes,
 )
 from painsim.dorsal_horn import D_FAC_N, D_INH_N, DH_SIZE, inhibition
@@ -39,25 +37,11 @@ __all__ = ["GRIDS", "N_NEWTON", "N_NEWTON_GRADED", "N_NEWTON_QUAD", "compile_ker
 N_NEWTON = 1
 N_NEWTON_GRADED = 1
 
-#: time grids of :func:`run_population`: (steps after a dose, base step), h, or for "quad" the
-#: panels of :func:`painsim.chain.quadrature_grid`. "fine" is the grid of
-#: :func:`painsim.simulate.run_fast` (weekly inhibition within ~0.6 % of the full stiff model, most
-#: of it the trapezoid rule's bias over the daily profile); "coarse" takes 504 instead of 1344
-#: steps over 12 weeks of daily dosing, ~2.5× faster, at ~1.8 % (the trapezoid rule over 6-h
-#: steps; responder rates within 0.5 pp of the fine grid on 20,000 patients: benchmarks/README.md);
-#: "quad" evaluates the chain at 5–6 graded Gauss–Legendre nodes per dosing interval (504 over 12
-#: weeks of daily dosing) and is closer to the full model than "fine" (≤ 0.11 % in weekly
-#: inhibition for one drug of each class: tests/validation/test_kernel_grids_vs_reference.py)
-GRIDS: dict[str, tuple] = {
-    "fine": (GRADED_STEPS, BASE_STEP),
-    "coarse": ((0.5, 1.5, 4.0), 6.0),
-    "quad": QUAD_PANELS,
-}
-
 #: Newton steps per quadrature node for a Michaelis–Menten terminal (5-HT), warm-started from the
-#: same node of the previous dosing interval (the profile is close to periodic): one step gives
-#: the same weekly inhibition against the full model as two (to the 3rd digit of the error) for
-#: every drug of the accuracy test, week 1 included
+#: last node's ratio moved by its change between the same two nodes of the previous dosing
+#: interval (the profile is close to periodic; :func:`painsim.kernels.lanes._slot_load_lanes`):
+#: one step gives the same weekly inhibition against the full model as two (to the 3rd digit of
+#: the error) for every drug of the accuracy test, week 1 included
 N_NEWTON_QUAD = 1
 
 _KERNELS: dict[tuple, CPUDispatcher] = {}
@@ -153,7 +137,7 @@ def _grid_inputs(chains: list[Chain], regimens: list, weeks: int, lag: float):
 def run_population(ch: Chain | Sequence[Chain], thetas: np.ndarray, regimen: Any, weeks: int, *,
                    outputs: Sequence[str] = COURSE_FIELDS, index: np.ndarray | None = None, seed: int = 0,
                    stream: int = 0, p_miss: float = 0.0, record_every: float | None = None,
-                   grid: str = "fine") -> dict[str, Any]:
+                   grid: str = DEFAULT_GRID) -> dict[str, Any]:
     """Weekly means of a virtual population through the whole chain (fused numba kernel).
 
     The drug arm of a trial (:func:`painsim.trial.drug_courses`) for many patients, optionally
@@ -185,14 +169,15 @@ def run_population(ch: Chain | Sequence[Chain], thetas: np.ndarray, regimen: Any
         Also return the time course of all five outputs, h between recorded grid nodes (nearest
         node to each multiple of ``record_every``; memory grows with time points).
     grid : {"fine", "coarse", "quad"}
-        The time grid (:data:`GRIDS`): "fine", the fast path's (default), "coarse" for quick
-        exploratory sweeps (~2.5× faster, weekly inhibition ~1.2 % further from the full model),
-        or "quad": Gauss–Legendre nodes over each dosing interval
-        (:func:`painsim.chain.quadrature_grid`), weekly means as weighted node sums, exact PK
-        between nodes, the 5-HT Newton solve warm-started from the same node of the previous
-        interval and desensitisation relaxed over each node's weight (fewer steps than "fine"
-        and closer to the full model). With ``record_every`` on "quad", the nearest
-        quadrature node to each time is recorded.
+        The time grid (:data:`painsim.chain.GRIDS`; default :data:`painsim.chain.DEFAULT_GRID`,
+        the same as :func:`painsim.simulate.run_fast`'s): "fine", the trapezoid rule on 16 steps a
+        day; "coarse" for quick exploratory sweeps (~2.5× faster than "fine", weekly inhibition
+        ~1.2 % further from the full model); or "quad": Gauss–Legendre nodes over each dosing
+        interval (:func:`painsim.chain.quadrature_grid`), weekly means as weighted node sums,
+        exact PK between nodes, the 5-HT Newton solve warm-started from the same node of the
+        previous interval and desensitisation relaxed over each node's weight (~3× fewer
+        evaluations than "fine" and closer to the full model). With ``record_every`` on "quad",
+        the nearest quadrature node to each time is recorded.
 
     Returns
     -------
@@ -219,7 +204,7 @@ def run_population(ch: Chain | Sequence[Chain], thetas: np.ndarray, regimen: Any
     unknown = [o for o in outputs if o not in COURSE_FIELDS]
     if unknown or not outputs or len(set(outputs)) != len(outputs):
         raise ValueError(f"outputs must be distinct names among {', '.join(COURSE_FIELDS)}, got {list(outputs)}")
-    if grid not in GRIDS:
+    if grid not in GRIDS:  # before any work (time_grid checks it too)
         raise ValueError(f"grid must be one of {', '.join(GRIDS)}, got {grid!r}")
     thetas = np.ascontiguousarray(np.atleast_2d(thetas), dtype=float)
     n = thetas.shape[0]
@@ -227,17 +212,14 @@ def run_population(ch: Chain | Sequence[Chain], thetas: np.ndarray, regimen: Any
     c0, dose_t, dose_amount, occ, p5, pne, dh = _grid_inputs(_as_list(ch), _as_list(regimen), weeks,
                                                              common_lag(thetas))
     index = np.arange(n, dtype=np.int64) if index is None else np.ascontiguousarray(index, dtype=np.int64)
-    quad = grid == "quad"
+    tg = time_grid(dose_t, weeks * HOURS_PER_WEEK, grid)
+    t, step_index, hs, dose_node, quad = tg["t"], tg["step_index"], tg["hs"], tg["dose_node"], tg["quad"]
     if quad:
-        qg = quadrature_grid(dose_t, weeks * HOURS_PER_WEEK, panels=GRIDS[grid])
-        t, step_index, hs, dose_node = qg["t"], qg["step_index"], qg["hs"], qg["dose_node"]
-        wq, wq_index = np.unique(qg["weight"][1:], return_inverse=True)
-        slot = qg["slot"]
+        wq, wq_index = np.unique(tg["weight"][1:], return_inverse=True)
+        slot = tg["slot"]
         base_step = np.inf
     else:
-        graded, base_step = GRIDS[grid]
-        t, step_index, hs, dose_node = dose_grid(dose_t, weeks * HOURS_PER_WEEK, graded_steps=graded,
-                                                 base_step=base_step)
+        base_step = GRIDS[grid][1]
         wq, wq_index = hs, step_index  # desensitisation relaxes over each step
         slot = np.full(len(t), -1, dtype=np.int64)
     wq_index = np.ascontiguousarray(wq_index, dtype=np.int64)
