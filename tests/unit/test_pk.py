@@ -79,8 +79,9 @@ def test_a_lagged_drug_gives_the_same_exposure_on_every_path():
     reg = Regimen.daily(100.0, days=7)
     ch = chain(drug, PHYS, CAL)
     th = theta(drug)[None, :]
-    # the kernel's record at every grid node (0.125-h lattice) against the PK path at those times
-    res = run_population(ch, th, reg, 1, record_every=0.125)
+    # the kernel's record at every node of the fine grid (0.125-h lattice) against the PK path at
+    # those times (the fine grid: its recording rule over those nodes is the weekly mean, below)
+    res = run_population(ch, th, reg, 1, record_every=0.125, grid="fine")
     t = res["record_t"]
     p = occupancy_params(drug, "sert")
     pk_path = occupancy(np.ascontiguousarray(concentrations(drug, reg, t)), p.emax, p.ec50, p.hill)
@@ -90,12 +91,12 @@ def test_a_lagged_drug_gives_the_same_exposure_on_every_path():
     ref = patient_course(drug, reg, t[1:])
     np.testing.assert_allclose(ref.occupancy_sert.values, pk_path[1:], rtol=1e-5, atol=1e-8)
     # the fast path's weekly mean against the PK path's, by the same recording rule
-    fast = run_fast(ch, th, reg, 1)
+    fast = run_fast(ch, th, reg, 1, grid="fine")
     week = t <= HOURS_PER_WEEK + 1e-9
     np.testing.assert_allclose(fast.occ_sert[0, 0], time_mean(pk_path[None, week], t[week])[0], rtol=1e-9)
     np.testing.assert_allclose(res["weekly"][0, 0, 1], fast.occ_sert[0, 0], rtol=1e-9)
     # and the lag matters: without it the week's mean is different
     no_lag = synthetic_drug(ka=1.5, cl=15.0, v=200.0, ec50_sert=40.0, ec50_net=400.0, hill=1.3,
                             metabolite={"fraction": 0.4, "cl": 25.0, "v": 400.0, "ec50_sert": 200.0})
-    other = run_fast(chain(no_lag, PHYS, CAL), theta(no_lag)[None, :], reg, 1)
+    other = run_fast(chain(no_lag, PHYS, CAL), theta(no_lag)[None, :], reg, 1, grid="fine")
     assert abs(other.occ_sert[0, 0] - fast.occ_sert[0, 0]) > 1e-3
