@@ -139,10 +139,6 @@ def test_quadrature_grid_follows_missed_doses_and_titration():
         np.testing.assert_allclose(res["weekly"][i, :, 1:3], ref[:, 1:3], rtol=0.005, atol=1e-4)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "finding: the quad grid's nodes, graded towards the dose for a rise within the first hour, miss "
-    "duloxetine's absorption peak since absorption starts after a 2-h lag at ka 0.67/h: week-1 mean SERT "
-    "occupancy of a fast-clearing patient is 1.2 % above the exact mean (fine grid: 0.3 % below)"))
 def test_quadrature_grid_records_at_its_quadrature_nodes():
     res, pop, _, reg = _run("duloxetine", 60.0, 1, 5, grid="quad", record_every=6.0)
     fine, *_ = _run("duloxetine", 60.0, 1, 5, record_every=6.0)
@@ -248,3 +244,35 @@ def test_results_do_not_depend_on_the_number_of_threads():
                            check=True, timeout=900)
         outs.append(json.loads(r.stdout.strip().splitlines()[-1]))
     assert outs[0] == outs[1]
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
+    "finding: the quad grid's 5 nodes a day, graded towards the dose, miss part of duloxetine's absorption "
+    "peak since absorption starts after a 2-h lag at ka 0.67/h: the weekly mean SERT or NET occupancy of a "
+    "fast-clearing patient is up to 1.2 % off the exact mean (6 nodes a day: 0.2 %); weekly inhibition "
+    "stays within the 0.7 % budget (tests/validation/test_kernel_grids_vs_reference.py)"))
+def test_quadrature_weights_integrate_lagged_occupancy_within_one_percent():
+    """The grid's nodes and weights against a 90-s trapezoid lattice on the exact PK, weeks 1-2."""
+    from painsim.chain import common_lag, quadrature_grid, schedule
+    from painsim.occupancy import occupancy, occupancy_params
+    from painsim.pk import concentrations
+
+    drug = load_drug("duloxetine")
+    pop = draw_population(drug, PHYS, 100, seed=3, stream=ARM_DRUG)
+    reg = Regimen.daily(60.0, days=14)
+    dose_t, _, t_end = schedule(reg, 2, common_lag(pop.theta))
+    qg = quadrature_grid(dose_t, t_end)
+    fine_t = np.linspace(0.0, t_end, int(t_end * 40) + 1)
+    worst = 0.0
+    for target in ("sert", "net"):
+        p = occupancy_params(drug, target)
+        for th in pop.theta[::3]:
+            occ = occupancy(np.ascontiguousarray(concentrations(drug, reg, qg["t"], th=th)), p.emax, p.ec50, p.hill)
+            exact = occupancy(np.ascontiguousarray(concentrations(drug, reg, fine_t, th=th)), p.emax, p.ec50, p.hill)
+            for w in range(2):
+                a, b = HOURS_PER_WEEK * w, HOURS_PER_WEEK * (w + 1)
+                m, mm = (qg["t"] >= a) & (qg["t"] <= b), (fine_t >= a) & (fine_t <= b)
+                quad = float((qg["weight"][m] * occ[m]).sum()) / HOURS_PER_WEEK
+                ref = float(np.trapezoid(exact[mm], fine_t[mm])) / HOURS_PER_WEEK
+                worst = max(worst, abs(quad / ref - 1.0))
+    assert worst < 0.01
