@@ -31,7 +31,7 @@ from painsim.response import OUTCOMES, pain, placebo_mu, placebo_response, respo
 pytestmark = [pytest.mark.validation, pytest.mark.slow]
 PHYS = load_physiology()
 CAL = load_calibration()
-N = 4
+N = 20
 WEEKS = 12
 SEED = 13
 #: issue 13: weekly inhibition within 0.7 % of the reference (the fine grid: 0.56–0.62 %)
@@ -71,15 +71,16 @@ def _flags(inh: np.ndarray, pop) -> np.ndarray:
 
 #: known misses of the old grid, kept as findings
 FINE_TRAPEZOID_BIAS = pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "finding: the fine grid's trapezoid bias over venlafaxine IR's daily profile reaches 0.77 % of the "
-    "week-1 inhibition (0.7 % allowed) since the calibration weights 5-HT more (w_5HT 3.2, was 1.07); "
-    "the quad grid stays within 0.1 %"))
+    "finding: the fine grid's trapezoid bias over the daily profile reaches 0.77 % of venlafaxine IR's "
+    "week-1 inhibition and 0.81 % of duloxetine's week-12 inhibition (one of 20 patients; 0.7 % allowed) "
+    "since the calibration weights 5-HT more (w_5HT 3.2, was 1.07) and duloxetine is absorbed after a "
+    "2-h lag; the quad grid, the default, stays within budget"))
 
 
 def _params():
     for case in CASES:
         for grid in GRIDS:
-            miss = case[0] == "venlafaxine" and grid == "fine"
+            miss = case[0] in ("venlafaxine", "duloxetine") and grid == "fine"
             yield pytest.param(*case, grid, marks=[FINE_TRAPEZOID_BIAS] if miss else [])
 
 
