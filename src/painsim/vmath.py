@@ -265,6 +265,21 @@ def expm_into(mat, h, out, work):
                 out[i, j] = tmp[i, j]
 
 
+@nb.njit(cache=True, inline="always")
+def _matmul_lanes(a, b, out):
+    """``out[:, :, l] = a[:, :, l] @ b[:, :, l]`` for every lane, the lanes innermost (the sum over
+    q in increasing order, as numpy's and :func:`expm_into`'s loops)."""
+    n = a.shape[0]
+    nl = a.shape[2]
+    for i in range(n):
+        for j in range(n):
+            for lane in range(nl):
+                out[i, j, lane] = 0.0
+            for q in range(n):
+                for lane in range(nl):
+                    out[i, j, lane] += a[i, q, lane] * b[q, j, lane]
+
+
 @nb.njit(cache=True)
 def expm_lanes(mat, h, out, work, n_square):
     """``expm(mat[:, :, l]·h)`` for every lane ``l`` at once: :func:`expm_into`'s algorithm with
@@ -326,13 +341,9 @@ def expm_lanes(mat, h, out, work, n_square):
         inv_k = 1.0 / k
         for lane in range(nl):
             big[lane] = 0.0
+        _matmul_lanes(term, scaled, tmp)
         for i in range(n):
             for j in range(n):
-                for lane in range(nl):
-                    tmp[i, j, lane] = 0.0
-                for q in range(n):
-                    for lane in range(nl):
-                        tmp[i, j, lane] += term[i, q, lane] * scaled[q, j, lane]
                 for lane in range(nl):
                     tmp[i, j, lane] *= inv_k
                     big[lane] = max(big[lane], abs(tmp[i, j, lane]))
@@ -350,13 +361,7 @@ def expm_lanes(mat, h, out, work, n_square):
         if n_live == 0.0:
             break
     for r in range(s_max):
-        for i in range(n):
-            for j in range(n):
-                for lane in range(nl):
-                    tmp[i, j, lane] = 0.0
-                for q in range(n):
-                    for lane in range(nl):
-                        tmp[i, j, lane] += out[i, q, lane] * out[q, j, lane]
+        _matmul_lanes(out, out, tmp)
         for i in range(n):
             for j in range(n):
                 for lane in range(nl):
