@@ -180,7 +180,7 @@ class DrugSpec:
         >>> dlx = load_drug("duloxetine")
         >>> faster = dlx.with_value("duloxetine.pk.cl", 150.0)
         >>> faster.parent.pk.cl.value, dlx.parent.pk.cl.value
-        (150.0, 114.0)
+        (150.0, 94.7)
         """
         parts = path.split(".")
         if parts[0] == "dosing":
