@@ -93,7 +93,7 @@ GRIDS: dict[str, tuple] = {
     "quad": QUAD_PANELS,
 }
 #: the grid every simulation path uses unless told otherwise ("quad" since issue 13: closer to the
-#: full model than "fine" at ~2.7× its speed; the shipped calibration was fitted on "fine")
+#: full model than "fine" at ~2× its speed; the shipped calibration is fitted on it)
 DEFAULT_GRID = "quad"
 #: the recorded outputs, in the order of the last axis of every engine's weekly array
 COURSE_FIELDS = ("inhibition", "occ_sert", "occ_net", "r_5ht", "r_ne")

@@ -5,7 +5,7 @@ patients only. Two kinds of model parameter are uncertain enough to matter more:
 
 - **derived EC50s** (``method = "derived_ki"``): ``EC50 = s·Ki/fu`` with one in-vivo/in-vitro
   factor s for every drug; the rule's residuals on the drugs with PET data have a log10 SD of
-  about 0.43 (``models/occupancy_fit.toml`` ``scaling.log10_sd``), a factor of ~2.7. Each draw
+  about 0.4 (``models/occupancy_fit.toml`` ``scaling.log10_sd``), a factor of ~2.6. Each draw
   multiplies every derived EC50 by ``10^(sd·z)``, z standard normal, independently per moiety and
   transporter (the rule's error is a property of the compound);
 - **the calibrated parameters** (w_NE, w_5HT, σ_p, τ_p): drawn on the log scale from the fit's

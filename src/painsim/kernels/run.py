@@ -174,8 +174,8 @@ def run_population(ch: Chain | Sequence[Chain], thetas: np.ndarray, regimen: Any
         day; "coarse" for quick exploratory sweeps (~2.5× faster than "fine", weekly inhibition
         ~1.2 % further from the full model); or "quad": Gauss–Legendre nodes over each dosing
         interval (:func:`painsim.chain.quadrature_grid`), weekly means as weighted node sums,
-        exact PK between nodes, the 5-HT Newton solve warm-started from the same node of the
-        previous interval and desensitisation relaxed over each node's weight (~3× fewer
+        exact PK between nodes, the 5-HT Newton solve warm-started from the last node moved as
+        between the same nodes of the previous interval and desensitisation relaxed over each node's weight (~3× fewer
         evaluations than "fine" and closer to the full model). With ``record_every`` on "quad",
         the nearest quadrature node to each time is recorded.
 
