@@ -25,6 +25,9 @@ import pytest
 
 from ._browser import CHROMIUM_ARGS, VIEWPORT, png_size
 
+# under pytest-xdist (the README's test command) these tests share a worker: one explorer server for the module
+pytestmark = pytest.mark.xdist_group("explore-server")
+
 START_TIMEOUT = 120.0  # s: a fresh install compiles the numba kernels first (~30 s on 2 cores)
 REDRAW_TIMEOUT = 20.0  # s: a control change must show up within this (it takes < 1 s)
 

@@ -18,6 +18,10 @@ import pytest
 
 from ._browser import CHROMIUM_ARGS, VIEWPORT, png_size
 
+# under pytest-xdist (the README's test command) these tests share a worker with the CLI's reproduce
+# test: `painsim reproduce` (tests/conftest.py) then runs once, not once per worker
+pytestmark = pytest.mark.xdist_group("reproduce")
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

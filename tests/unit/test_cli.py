@@ -72,6 +72,7 @@ def test_bad_input_exits_2_with_one_line(args, needle):
     assert "Traceback" not in r.stderr
 
 
+@pytest.mark.xdist_group("reproduce")  # one `painsim reproduce` (tests/conftest.py) for this and the browser test
 def test_reproduce_writes_outputs(reproduced):
     out, r = reproduced
     assert r.returncode == 0, r.stderr

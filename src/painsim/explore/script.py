@@ -103,7 +103,8 @@ def as_script(model: ExplorerModel, s: Settings) -> str:
         "",
         "fig, ax = plt.subplots(figsize=(7, 4), layout=\"constrained\")",
         _PLOTS[s.view],
-        "ax.legend()",
+        "if ax.get_legend_handles_labels()[0]:  # nothing to label where the trial showed no benefit",
+        "    ax.legend()",
         f"fig.savefig(\"painsim_{s.view}.png\", dpi=150)",
     ]
     return "\n".join(lines) + "\n"
