@@ -29,12 +29,12 @@ import os
 import re
 import tomllib
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from painsim.dialect import Dialect, parse_dialect
 from painsim.sourced import Value
 from painsim.units import CANONICAL, UnitError, to_canonical
 
@@ -56,48 +56,6 @@ __all__ = [
 
 class ModelFileError(ValueError):
     """A model file that breaks its dialect (the message names file, field and fix)."""
-
-
-# --------------------------------------------------------------------------------------------
-# dialects
-
-
-_DIALECT_RE = re.compile(r"painsim-([a-z][a-z0-9]*(?:-[a-z0-9]+)*)/([1-9][0-9]*)")
-
-
-@dataclass(frozen=True)
-class Dialect:
-    """A parsed dialect string ``painsim-<kind>/<version>``.
-
-    Attributes
-    ----------
-    kind : str
-        What the file is, e.g. ``"drug"`` or ``"occupancy-fit"``.
-    version : int
-        The layout version (1, 2, ...).
-    """
-
-    kind: str
-    version: int
-
-    def __str__(self) -> str:
-        return f"painsim-{self.kind}/{self.version}"
-
-
-def parse_dialect(text: str) -> Dialect:
-    """Split a dialect string such as ``"painsim-drug/1"`` into kind and version.
-
-    Raises :class:`ValueError` if ``text`` is not of the form ``painsim-<kind>/<version>``.
-
-    Examples
-    --------
-    >>> parse_dialect("painsim-occupancy-fit/1")
-    Dialect(kind='occupancy-fit', version=1)
-    """
-    m = _DIALECT_RE.fullmatch(text) if isinstance(text, str) else None
-    if m is None:
-        raise ValueError(f"not a dialect of the form 'painsim-<kind>/<version>': {text!r}")
-    return Dialect(m.group(1), int(m.group(2)))
 
 
 # --------------------------------------------------------------------------------------------
