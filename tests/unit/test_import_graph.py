@@ -21,8 +21,8 @@ import pytest
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 
-FOUNDATION = ["painsim._version", "painsim.units", "painsim.sourced", "painsim.modelfile", "painsim.drug_names",
-              "painsim.drug_spec", "painsim.drug_bounds", "painsim.library",
+FOUNDATION = ["painsim._version", "painsim.units", "painsim.sourced", "painsim.dialect", "painsim.modelfile",
+              "painsim.drug_names", "painsim.drug_spec", "painsim.drug_bounds", "painsim.library",
               "painsim.physiology", "painsim.calibration", "painsim.vmath", "painsim.progress", "painsim.atomic"]
 #: the causal chain, in order
 STAGES = ["painsim.regimen", "painsim.pk", "painsim.steady_state", "painsim.occupancy", "painsim.synapse",
