@@ -52,8 +52,16 @@ whatever the batch composition, the chunking or the number of threads (tested).
 """
 
 from painsim.kernels.lanes import BATCH
-from painsim.kernels.run import GRIDS, N_NEWTON, N_NEWTON_GRADED, N_NEWTON_QUAD, compile_kernel, run_population
+from painsim.kernels.run import (
+    GRIDS,
+    N_NEWTON,
+    N_NEWTON_GRADED,
+    N_NEWTON_QUAD,
+    N_NEWTON_QUAD_FIRST,
+    compile_kernel,
+    run_population,
+)
 from painsim.kernels.specialisation import specialise
 
-__all__ = ["BATCH", "GRIDS", "N_NEWTON", "N_NEWTON_GRADED", "N_NEWTON_QUAD", "compile_kernel", "run_population",
-           "specialise"]
+__all__ = ["BATCH", "GRIDS", "N_NEWTON", "N_NEWTON_GRADED", "N_NEWTON_QUAD", "N_NEWTON_QUAD_FIRST",
+           "compile_kernel", "run_population", "specialise"]

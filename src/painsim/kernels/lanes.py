@@ -58,6 +58,11 @@ R_ACC = 13  # 5 rows: their integrals since the start of the week (the recording
 R_VMAX, R_KM, R_V0 = 18, 19, 20
 R_CF = 21  # one row per moiety (concentration per amount), then the per-drug rows
 
+#: on a quadrature grid, the first occurrences of each node slot that take the Newton steps for
+#: a cold start (``n5_first``): the first has no change between the same nodes to start from, the
+#: second one from the first day, when the trough still builds up
+N_FIRST_OCCURRENCES = 2
+
 
 @nb.njit(forceinline=True, **FLAGS)
 def _synapse_lanes(w, r_occ, r_d, r_u, r_r, p, n_newton):
@@ -261,7 +266,7 @@ def batch(g, i0, nvalid, patients, pkstruct, params, grid, adherence, struct, ou
     t, step_index, hs, dose_node, week_node, record_of_node, base_step, wq_index, wq, slot = grid
     seed, stream, p_miss = adherence
     weekly, out_col, record = outs
-    km5_inf, kmne_inf, des5, desne, n_inh, n_fac, n5_graded, n5_base, nne, quad, n5_quad, _sources = struct
+    km5_inf, kmne_inf, des5, desne, n_inh, n_fac, n5_graded, n5_base, nne, quad, n5_quad, n5_first, _sources = struct
     m = ncmt.shape[0]
     ns = n_states
     nh = hs.shape[0]
@@ -282,6 +287,7 @@ def batch(g, i0, nvalid, patients, pkstruct, params, grid, adherence, struct, ou
     w = np.zeros(n_rows * BATCH)
     # quadrature grid: (ln r, r) of 5-HT per slot (the Newton warm start of each node)
     ws = np.zeros((max(slot.max() + 1, 0) + 1, 2, BATCH))
+    seen = np.zeros(ws.shape[0], dtype=np.int64)  # how often each slot has occurred (same for every lane)
     # --- per-lane setup: rate matrices (scalar code), then the transition matrices of every lane
     # at once (the series of expm_lanes vectorises over lanes; one scalar expm per lane and step
     # length was most of a patient's setup)
@@ -361,9 +367,14 @@ def batch(g, i0, nvalid, patients, pkstruct, params, grid, adherence, struct, ou
         if evaluate:
             _occupancy_lanes(w, r_x, central, occ_s, occ_n)
             if quad:  # Newton from the last node, moved as between the same nodes of the last interval
-                _slot_load_lanes(w, ws, slot[k + 1])
-                _synapse_lanes(w, R_OCC_S, R_D5, R_U5, R_R5, p5, n5_quad)
-                _slot_store_lanes(w, ws, slot[k + 1])
+                sk = slot[k + 1]
+                _slot_load_lanes(w, ws, sk)
+                if seen[sk] >= N_FIRST_OCCURRENCES:
+                    _synapse_lanes(w, R_OCC_S, R_D5, R_U5, R_R5, p5, n5_quad)
+                else:  # no change between these nodes known yet, or one from the first day
+                    _synapse_lanes(w, R_OCC_S, R_D5, R_U5, R_R5, p5, n5_first)
+                    seen[sk] += 1
+                _slot_store_lanes(w, ws, sk)
             elif h < base_step:  # the grid's short steps after a dose: occupancy moves fastest
                 _synapse_lanes(w, R_OCC_S, R_D5, R_U5, R_R5, p5, n5_graded)
             else:
