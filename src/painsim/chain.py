@@ -63,19 +63,24 @@ BASE_STEP = 2.0
 #: interval, h; its panels as (end, h after the dose; Gauss–Legendre nodes[; grading q])). A panel
 #: that starts at its dose with a grading q places its nodes at t = dose + L·s^q (s the Gauss nodes
 #: on [0, 1]), crowding them towards the dose, where occupancy rises fastest (within an hour in
-#: patients with a low trough), and thinning them over the slow decline. Chosen on the accuracy
-#: test's cases (tests/validation/test_kernel_grids_vs_reference.py) with 20 patients each against
-#: the stiff reference: with q = 2, 6 nodes a day put once-daily duloxetine within the 0.7 % budget
-#: in weekly inhibition. Duloxetine is absorbed after a 2-h lag at ka 0.67/h, a sharper peak than the
-#: grid was first tuned on: 5 nodes a day (enough, 0.46 %, while its absorption had no lag and ka
-#: 0.37/h) then missed the peak by 1.1 % for a fast-clearing patient in week 1 (4 nodes: 0.89 %
-#: before the lag). 4 nodes per interval of 12 h or less put venlafaxine IR (twice and three times
-#: daily) and milnacipran within 0.05 % (3 nodes: 0.18 %, and 5-HT further off than on the fine
-#: grid); an interval longer than a day (missed doses, a pause) adds 3 plain nodes per extra day
+#: patients with a low trough), and thinning them over the slow decline. A daily interval takes
+#: 6 nodes in two panels: 4 graded (q = 2) over the first 12 h, where duloxetine (absorbed after a
+#: 2-h lag at ka 0.67/h) peaks, then 2 plain nodes over the other 12 h. Chosen for the worst case
+#: over many patients against a dense grid (the fast path on 400 graded nodes a day, the grid's
+#: error alone): 400 duloxetine 60 mg patients, weekly inhibition in weeks 1 and 12, within 0.62 %
+#: (none over 0.7 %) at full adherence and 0.61 % with 20 % of doses missed, where a single panel
+#: of 6 graded nodes (q = 2) was 1.63 % and 1.62 % off (6 and 8 of 400 patients over 0.7 %; fast
+#: path and kernel alike). The error is a rugged function of the design: 3 + 3 nodes split at
+#: 9 h (q = 1.5) reached 0.59 % but 0.81 % split at 9.5 h; 4 + 2 at 11.5–13 h with q = 2 stays
+#: within 0.69 %, with q = 1.75 or 2.25 not (0.8–1.1 %). 4 nodes per interval of 12 h or less put
+#: venlafaxine IR (twice and three times daily) and milnacipran within 0.07 % of the stiff
+#: reference (3 nodes: 0.18 %, and 5-HT further off than on the fine grid); an interval longer
+#: than a day (a pause) takes the daily panels for its first day and 3 plain nodes per extra day.
+#: Missed doses (``p_miss``) change no panels: the grid follows the scheduled doses
 QUAD_PANELS: tuple[tuple[float, tuple[tuple[float, ...], ...]], ...] = (
     (12.0, ((np.inf, 4, 2.0),)),
-    (24.0, ((np.inf, 6, 2.0),)),
-    (np.inf, ((24.0, 6, 2.0), (np.inf, 3))),
+    (24.0, ((12.0, 4, 2.0), (np.inf, 2))),
+    (np.inf, ((12.0, 4, 2.0), (24.0, 2), (np.inf, 3))),
 )
 #: the time grids of the population kernel (:func:`painsim.kernels.run_population`) and the fast
 #: path (:func:`painsim.simulate.run_fast`), by name (:func:`time_grid`): (steps after a dose,
@@ -83,10 +88,11 @@ QUAD_PANELS: tuple[tuple[float, tuple[tuple[float, ...], ...]], ...] = (
 #: :func:`quadrature_grid`. "fine": the trapezoid rule on 16 steps a day (weekly inhibition within
 #: ~0.6 % of the full stiff model, most of it the trapezoid rule's bias over the daily profile);
 #: "coarse": 504 instead of 1344 steps over 12 weeks of daily dosing, at ~1.8 % (the trapezoid
-#: rule over 6-h steps; exploratory sweeps); "quad": 4–6 graded Gauss–Legendre nodes per dosing
+#: rule over 6-h steps; exploratory sweeps); "quad": 4–6 Gauss–Legendre nodes per dosing
 #: interval (504 over 12 weeks of daily dosing), closer to the full model than "fine" (within 0.7 %
 #: in weekly inhibition for one drug of each class, 20 patients each, where "fine" now misses for
-#: venlafaxine IR and duloxetine: tests/validation/test_kernel_grids_vs_reference.py)
+#: venlafaxine IR and duloxetine: tests/validation/test_kernel_grids_vs_reference.py; its own
+#: error against a dense grid within 0.62 % for 400 duloxetine patients, see QUAD_PANELS)
 GRIDS: dict[str, tuple] = {
     "fine": (GRADED_STEPS, BASE_STEP),
     "coarse": ((0.5, 1.5, 4.0), 6.0),

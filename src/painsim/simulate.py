@@ -175,7 +175,8 @@ def run_fast(ch: Chain, thetas: np.ndarray, regimen, weeks: int, *, index: np.nd
     grid : {"fine", "coarse", "quad"}
         The time grid (:data:`painsim.chain.GRIDS`; default :data:`painsim.chain.DEFAULT_GRID`), as
         for :func:`painsim.kernels.run_population`, which follows this path on every grid to
-        ~3e-4 (up to ~2e-3) in the weekly inhibition (one Newton step per node instead of a converged solve).
+        ~1e-4 (up to ~1e-3 with missed doses or on the dose-graded grids) in the weekly inhibition (one Newton
+        step per node instead of a converged solve).
     """
     thetas = np.ascontiguousarray(np.atleast_2d(thetas), dtype=float)
     dose_t, dose_a, t_end = schedule(regimen, weeks, common_lag(thetas))

@@ -175,7 +175,7 @@ def drug_courses(drug: DrugSpec, mg_per_day: float, weeks: int, pop: Population,
 
     ``engine="kernel"`` runs the fused population kernel (:func:`painsim.kernels.run_population`,
     ~30× faster); ``"fast"`` the one-patient-per-thread fast path
-    (:func:`painsim.simulate.run_fast`), which the kernel follows to ~3e-4 (up to ~2e-3) in the weekly
+    (:func:`painsim.simulate.run_fast`), which the kernel follows to ~1e-4 (up to ~1e-3) in the weekly
     inhibition (one Newton step per node instead of a converged solve). The fast path is
     used whatever ``engine`` says for ``record_windows`` and for the NE↔5-HT cross-talk switch,
     which the kernel does not implement. Both run on the time grid ``grid``

@@ -83,30 +83,32 @@ def test_the_cache_key_covers_every_module_the_kernel_inlines():
                                                       ("paroxetine", 20.0, 0.1), ("escitalopram", 10.0, 0.0)])
 def test_weekly_means_agree_with_run_fast(name, dose, p_miss, grid):
     """Same grid, same stage functions; differences come from the one warm-started Newton step
-    per node for 5-HT (run_fast iterates to 1e-12) and the vectorised exp/log. The lag of
-    one Newton step leaves r_5HT up to ~2e-3 relative behind (it trails the PK by one quadratic
-    step; most for duloxetine, whose absorption starts after a 2-h lag at ka 0.67/h), the
-    inhibition up to ~1.1e-3 on the fine grid and ~1.7e-3 on the quadrature grid in duloxetine's
-    first week with w_5HT 3.2 (~3e-4 when w_5HT was 1.07; on the quadrature grid the
-    warm start is the last node moved as one interval earlier, and missed doses break that
-    pattern: up to ~2e-3 over 12 weeks of duloxetine with 20 % missed) — below the
-    quasi-steady-state path's own ~0.5 % against the full model; occupancies and NE (first-order
-    uptake: exact in one step) agree to ~1e-8."""
+    per node for 5-HT (run_fast iterates to 1e-12) and the vectorised exp/log. On the fine grid
+    one Newton step leaves r_5HT up to 2.2e-3 relative behind (it trails the PK by one quadratic
+    step; most for duloxetine, whose absorption starts after a 2-h lag at ka 0.67/h) and the
+    inhibition 1.1e-3 with w_5HT 3.2. On the quadrature grid the warm start is the last node
+    moved as between the same nodes of the last interval that began as this one (dose taken or
+    missed), with 3 steps at a slot's first two occurrences: measured here 1.4e-4 in inhibition
+    and 5.5e-4 in r_5HT (was 1.6e-3 and 1.5e-3 with one step at every node and one table for
+    taken and missed doses; 12 weeks of 400 duloxetine patients with 20 % missed: 1.1e-3 and
+    1.6e-3, was 1.65e-2 and 1.2e-2) — below the quasi-steady-state path's own ~0.5 % against the
+    full model; occupancies and NE (first-order uptake: exact in one step) agree to ~1e-8."""
     res, pop, ch, reg = _run(name, dose, 3, 70, p_miss=p_miss, grid=grid)
     f = run_fast(ch, pop.theta, reg, 3, p_miss=p_miss, seed=3, stream=ARM_DRUG, index=pop.index, grid=grid)
     ref = np.stack([getattr(f, k) for k in COURSE_FIELDS], axis=-1)
     assert res["outputs"] == COURSE_FIELDS
     np.testing.assert_allclose(res["weekly"][..., 1:3], ref[..., 1:3], rtol=1e-6, atol=1e-9)
     np.testing.assert_allclose(res["weekly"][..., 4], ref[..., 4], rtol=1e-6, atol=1e-9)
-    np.testing.assert_allclose(res["weekly"][..., 3], ref[..., 3], rtol=3e-3)
-    np.testing.assert_allclose(res["weekly"][..., 0], ref[..., 0], rtol=2e-3, atol=1e-6)
+    quad = grid == "quad"
+    np.testing.assert_allclose(res["weekly"][..., 3], ref[..., 3], rtol=1e-3 if quad else 3e-3)
+    np.testing.assert_allclose(res["weekly"][..., 0], ref[..., 0], rtol=3e-4 if quad else 2e-3, atol=1e-6)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "finding: the coarse grid's 6-h steps miss duloxetine's absorption peak since absorption starts after "
-    "a 2-h lag at ka 0.67/h: one of 300 patients is 3.5 % off the default grid in week 1 (3 % allowed)"))
 def test_coarse_grid_stays_close_to_the_fine_grid():
-    """The "coarse" grid trades ~1 % of weekly inhibition for speed."""
+    """The "coarse" grid trades ~1 % of weekly inhibition for speed (against the default grid: its
+    6-h steps miss some of duloxetine's absorption peak, after a 2-h lag at ka 0.67/h: 2.4 % for
+    the worst of these 300 patients in week 1, 3.5 % against the default grid's former single
+    6-node panel, itself 1.5 % off a dense grid for such patients)."""
     fine, *_ = _run("duloxetine", 60.0, 4, 300)
     coarse, *_ = _run("duloxetine", 60.0, 4, 300, grid="coarse")
     np.testing.assert_allclose(coarse["weekly"][..., 0], fine["weekly"][..., 0], rtol=0.03, atol=1e-3)

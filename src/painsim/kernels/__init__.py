@@ -32,9 +32,9 @@ One source of truth: every equation the kernel evaluates is a stage function of
 was added in the stage's own module and tested against the original:
 :func:`painsim.synapse.qss_log_ratio` (fixed Newton steps), :func:`painsim.vmath.expm_into` (no
 allocation) and :func:`painsim.vmath.expm_lanes` (lanes innermost). Results agree with
-:func:`painsim.simulate.run_fast` on the same grid to ~3e-4 relative in the weekly inhibition
-(up to ~2e-3 in duloxetine's first week and with missed doses; one Newton step per node and the
-vectorised exp/log instead of Newton to 1e-12 and libm),
+:func:`painsim.simulate.run_fast` on the same grid to ~1e-4 relative in the weekly inhibition
+on the default (quadrature) grid, up to ~1e-3 with missed doses, ~1e-3 on the fine grid (one
+Newton step per node and the vectorised exp/log instead of Newton to 1e-12 and libm),
 checked in ``tests/unit/test_kernels.py``.
 
 Compile-time constants: the switches and exponents of the synapse and dorsal-horn parameters
@@ -52,8 +52,16 @@ whatever the batch composition, the chunking or the number of threads (tested).
 """
 
 from painsim.kernels.lanes import BATCH
-from painsim.kernels.run import GRIDS, N_NEWTON, N_NEWTON_GRADED, N_NEWTON_QUAD, compile_kernel, run_population
+from painsim.kernels.run import (
+    GRIDS,
+    N_NEWTON,
+    N_NEWTON_GRADED,
+    N_NEWTON_QUAD,
+    N_NEWTON_QUAD_FIRST,
+    compile_kernel,
+    run_population,
+)
 from painsim.kernels.specialisation import specialise
 
-__all__ = ["BATCH", "GRIDS", "N_NEWTON", "N_NEWTON_GRADED", "N_NEWTON_QUAD", "compile_kernel", "run_population",
-           "specialise"]
+__all__ = ["BATCH", "GRIDS", "N_NEWTON", "N_NEWTON_GRADED", "N_NEWTON_QUAD", "N_NEWTON_QUAD_FIRST",
+           "compile_kernel", "run_population", "specialise"]

@@ -58,6 +58,11 @@ R_ACC = 13  # 5 rows: their integrals since the start of the week (the recording
 R_VMAX, R_KM, R_V0 = 18, 19, 20
 R_CF = 21  # one row per moiety (concentration per amount), then the per-drug rows
 
+#: on a quadrature grid, the first occurrences of each node slot that take the Newton steps for
+#: a cold start (``n5_first``): the first has no change between the same nodes to start from, the
+#: second one from the first day, when the trough still builds up
+N_FIRST_OCCURRENCES = 2
+
 
 @nb.njit(forceinline=True, **FLAGS)
 def _synapse_lanes(w, r_occ, r_d, r_u, r_r, p, n_newton):
@@ -142,7 +147,8 @@ def _slot_load_lanes(w, ws, s):
     after a missed dose or a titration step, when it is not, it is much closer than that value
     (measured, duloxetine, 20 % of doses missed: weekly inhibition within 2.0e-3 instead of
     7.8e-3 of the converged fast path on the same grid, 0.21 % instead of 0.28 % from the full
-    stiff model at 30 %; ~2 cycles more per patient-node). ``ws`` is an array of its own,
+    stiff model at 30 %; ~2 cycles more per patient-node; with missed doses
+    :func:`_slot_load_taken_lanes` keeps the taken and missed intervals' changes apart). ``ws`` is an array of its own,
     (slots + 1, 2, BATCH): a row offset known only at run time in the batch buffer makes LLVM
     check aliasing with every other row (the copy then cost ~3 cycles per patient-node, measured)."""
     last = ws.shape[0] - 1
@@ -163,6 +169,41 @@ def _slot_store_lanes(w, ws, s):
     for lane in range(BATCH):
         ws[s, 0, lane] = w[R_U5 * BATCH + lane] - ws[last, 0, lane]
         ws[s, 1, lane] = w[R_R5 * BATCH + lane] / ws[last, 1, lane]
+
+
+@nb.njit(forceinline=True, **FLAGS)
+def _slot_load_taken_lanes(w, ws, wsm, took, s):
+    """:func:`_slot_load_lanes` with missed doses: the change between the same two nodes of the
+    last interval that began as this one did (its dose taken, ``ws``, or missed, ``wsm``), per
+    lane (``took``: 1 where the lane's last dose was taken). A profile after a missed dose
+    declines where one after a taken dose peaks; the last interval's change, whichever it was,
+    left one Newton step up to ~1e-2 behind the converged solve in weekly inhibition."""
+    last = ws.shape[0] - 1
+    for lane in range(BATCH):
+        u = w[R_U5 * BATCH + lane]
+        r = w[R_R5 * BATCH + lane]
+        ws[last, 0, lane] = u
+        ws[last, 1, lane] = r
+        tk = took[lane]  # 1 or 0: a blend, not a branch, vectorises over lanes
+        du = wsm[s, 0, lane] + tk * (ws[s, 0, lane] - wsm[s, 0, lane])
+        fr = wsm[s, 1, lane] + tk * (ws[s, 1, lane] - wsm[s, 1, lane])
+        w[R_U5 * BATCH + lane] = u + du
+        w[R_R5 * BATCH + lane] = r * fr
+
+
+@nb.njit(forceinline=True, **FLAGS)
+def _slot_store_taken_lanes(w, ws, wsm, took, s):
+    """The change of the 5-HT iterate into slot ``s`` of the table of the lane's adherence state
+    (see :func:`_slot_load_taken_lanes`)."""
+    last = ws.shape[0] - 1
+    for lane in range(BATCH):
+        du = w[R_U5 * BATCH + lane] - ws[last, 0, lane]
+        fr = w[R_R5 * BATCH + lane] / ws[last, 1, lane]
+        tk = took[lane]
+        ws[s, 0, lane] += tk * (du - ws[s, 0, lane])
+        ws[s, 1, lane] += tk * (fr - ws[s, 1, lane])
+        wsm[s, 0, lane] = du + tk * (wsm[s, 0, lane] - du)
+        wsm[s, 1, lane] = fr + tk * (wsm[s, 1, lane] - fr)
 
 
 @nb.njit(forceinline=True, **FLAGS)
@@ -261,7 +302,7 @@ def batch(g, i0, nvalid, patients, pkstruct, params, grid, adherence, struct, ou
     t, step_index, hs, dose_node, week_node, record_of_node, base_step, wq_index, wq, slot = grid
     seed, stream, p_miss = adherence
     weekly, out_col, record = outs
-    km5_inf, kmne_inf, des5, desne, n_inh, n_fac, n5_graded, n5_base, nne, quad, n5_quad, _sources = struct
+    km5_inf, kmne_inf, des5, desne, n_inh, n_fac, n5_graded, n5_base, nne, quad, n5_quad, n5_first, _sources = struct
     m = ncmt.shape[0]
     ns = n_states
     nh = hs.shape[0]
@@ -282,6 +323,12 @@ def batch(g, i0, nvalid, patients, pkstruct, params, grid, adherence, struct, ou
     w = np.zeros(n_rows * BATCH)
     # quadrature grid: (ln r, r) of 5-HT per slot (the Newton warm start of each node)
     ws = np.zeros((max(slot.max() + 1, 0) + 1, 2, BATCH))
+    seen = np.zeros(ws.shape[0], dtype=np.int64)  # how often each slot has occurred (same for every lane)
+    # with missed doses, a second table for intervals whose dose was missed (Δ ln r 0, ratio 1: the
+    # last node's iterate until one has occurred), and whether each lane's last dose was taken
+    wsm = np.zeros_like(ws)
+    wsm[:, 1, :] = 1.0
+    took = np.ones(BATCH)
     # --- per-lane setup: rate matrices (scalar code), then the transition matrices of every lane
     # at once (the series of expm_lanes vectorises over lanes; one scalar expm per lane and step
     # length was most of a patient's setup)
@@ -343,6 +390,9 @@ def batch(g, i0, nvalid, patients, pkstruct, params, grid, adherence, struct, ou
                     i = i0 + min(lane, nvalid - 1)
                     if _uniform(seed, stream, index[i], K_ADHERENCE + k_dose) >= p_miss:
                         w[r_x * BATCH + lane] += amt
+                        took[lane] = 1.0
+                    else:
+                        took[lane] = 0.0
             else:
                 for lane in range(BATCH):
                     w[r_x * BATCH + lane] += amt
@@ -361,9 +411,20 @@ def batch(g, i0, nvalid, patients, pkstruct, params, grid, adherence, struct, ou
         if evaluate:
             _occupancy_lanes(w, r_x, central, occ_s, occ_n)
             if quad:  # Newton from the last node, moved as between the same nodes of the last interval
-                _slot_load_lanes(w, ws, slot[k + 1])
-                _synapse_lanes(w, R_OCC_S, R_D5, R_U5, R_R5, p5, n5_quad)
-                _slot_store_lanes(w, ws, slot[k + 1])
+                sk = slot[k + 1]
+                if p_miss > 0.0:
+                    _slot_load_taken_lanes(w, ws, wsm, took, sk)
+                else:
+                    _slot_load_lanes(w, ws, sk)
+                if seen[sk] >= N_FIRST_OCCURRENCES:
+                    _synapse_lanes(w, R_OCC_S, R_D5, R_U5, R_R5, p5, n5_quad)
+                else:  # no change between these nodes known yet, or one from the first day
+                    _synapse_lanes(w, R_OCC_S, R_D5, R_U5, R_R5, p5, n5_first)
+                    seen[sk] += 1
+                if p_miss > 0.0:
+                    _slot_store_taken_lanes(w, ws, wsm, took, sk)
+                else:
+                    _slot_store_lanes(w, ws, sk)
             elif h < base_step:  # the grid's short steps after a dose: occupancy moves fastest
                 _synapse_lanes(w, R_OCC_S, R_D5, R_U5, R_R5, p5, n5_graded)
             else:

@@ -26,8 +26,8 @@ from painsim.kernels.specialisation import FLAGS, sources_hash
 from painsim.pk import dose_events
 from painsim.synapse import N_PARAMS, P_CROSS, P_DESENS, P_KM
 
-__all__ = ["GRIDS", "N_NEWTON", "N_NEWTON_GRADED", "N_NEWTON_QUAD", "compile_kernel", "compiled_from_cache",
-           "model_switches", "run_population"]
+__all__ = ["GRIDS", "N_NEWTON", "N_NEWTON_GRADED", "N_NEWTON_QUAD", "N_NEWTON_QUAD_FIRST", "compile_kernel",
+           "compiled_from_cache", "model_switches", "run_population"]
 
 #: Newton steps per time step for a Michaelis–Menten terminal (5-HT), warm-started from the
 #: previous step: on the grid's base steps, and on the short steps just after a dose where
@@ -43,6 +43,13 @@ N_NEWTON_GRADED = 1
 #: one step gives the same weekly inhibition against the full model as two (to the 3rd digit of
 #: the error) for every drug of the accuracy test, week 1 included
 N_NEWTON_QUAD = 1
+#: Newton steps at the first two occurrences of a quadrature node's slot (the first dosing
+#: interval, whose warm start is the last node's iterate with no change between the same two nodes
+#: known yet, and the second, whose known change is from the first day, while the trough still
+#: builds up); one step there trailed the quasi-steady state in week 1 (measured, 400 duloxetine
+#: patients, 12 weeks: weekly inhibition 1.9e-3 from the converged fast path with one step,
+#: 1.1e-4 with three; r_5HT 1.6e-3 and 0.8e-3)
+N_NEWTON_QUAD_FIRST = 3
 
 _KERNELS: dict[tuple, CPUDispatcher] = {}
 
@@ -95,7 +102,7 @@ def model_switches(p5: np.ndarray, pne: np.ndarray, dh: np.ndarray, quad: bool =
             same(dh[:, D_FAC_N], "the facilitatory 5-HT Hill exponent"),
             1 if km5_inf else N_NEWTON_GRADED, 1 if km5_inf else N_NEWTON,
             1 if kmne_inf else N_NEWTON_GRADED, bool(quad), 1 if km5_inf else N_NEWTON_QUAD,
-            sources_hash())
+            1 if km5_inf else N_NEWTON_QUAD_FIRST, sources_hash())
 
 
 def _as_list(x: Any) -> list:
@@ -175,8 +182,9 @@ def run_population(ch: Chain | Sequence[Chain], thetas: np.ndarray, regimen: Any
         ~1.2 % further from the full model); or "quad": Gauss–Legendre nodes over each dosing
         interval (:func:`painsim.chain.quadrature_grid`), weekly means as weighted node sums,
         exact PK between nodes, the 5-HT Newton solve warm-started from the last node moved as
-        between the same nodes of the previous interval and desensitisation relaxed over each node's weight (~3× fewer
-        evaluations than "fine" and closer to the full model). With ``record_every`` on "quad",
+        between the same nodes of the last interval with the same nodes (:data:`N_NEWTON_QUAD_FIRST`
+        steps where there was none yet) and desensitisation relaxed over each node's weight (~3×
+        fewer evaluations than "fine" and closer to the full model). With ``record_every`` on "quad",
         the nearest quadrature node to each time is recorded.
 
     Returns
