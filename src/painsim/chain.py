@@ -34,10 +34,12 @@ __all__ = [
     "BASE_STEP",
     "COURSE_FIELDS",
     "DEFAULT_GRID",
+    "DENSE_PANELS",
     "GRADED_STEPS",
     "GRIDS",
     "HOURS_PER_WEEK",
     "N_OUT",
+    "QUADRATURE_GRIDS",
     "QUAD_PANELS",
     "Chain",
     "Courses",
@@ -70,7 +72,9 @@ BASE_STEP = 2.0
 #: error alone): 400 duloxetine 60 mg patients, weekly inhibition in weeks 1 and 12, within 0.62 %
 #: (none over 0.7 %) at full adherence and 0.61 % with 20 % of doses missed, where a single panel
 #: of 6 graded nodes (q = 2) was 1.63 % and 1.62 % off (6 and 8 of 400 patients over 0.7 %; fast
-#: path and kernel alike). The error is a rugged function of the design: 3 + 3 nodes split at
+#: path and kernel alike); out of sample (seed 11, 1000 patients) 1 patient is over, a fast
+#: clearer at 1.7 % (the fine grid: 79 over, none beyond 0.86 %; tests/validation/
+#: test_grid_error_vs_dense.py). The error is a rugged function of the design: 3 + 3 nodes split at
 #: 9 h (q = 1.5) reached 0.59 % but 0.81 % split at 9.5 h; 4 + 2 at 11.5–13 h with q = 2 stays
 #: within 0.69 %, with q = 1.75 or 2.25 not (0.8–1.1 %). 4 nodes per interval of 12 h or less put
 #: venlafaxine IR (twice and three times daily) and milnacipran within 0.07 % of the stiff
@@ -82,6 +86,13 @@ QUAD_PANELS: tuple[tuple[float, tuple[tuple[float, ...], ...]], ...] = (
     (24.0, ((12.0, 4, 2.0), (np.inf, 2))),
     (np.inf, ((12.0, 4, 2.0), (24.0, 2), (np.inf, 3))),
 )
+#: panels of the "dense" check grid: 48 graded nodes a day (24 per 12-h interval), where 400 a day
+#: change duloxetine's weekly inhibition by < 0.015 % (400 patients): the grid's error is then ~0
+DENSE_PANELS: tuple[tuple[float, tuple[tuple[float, ...], ...]], ...] = (
+    (12.0, ((np.inf, 24, 2.0),)),
+    (24.0, ((np.inf, 48, 2.0),)),
+    (np.inf, ((24.0, 48, 2.0), (np.inf, 24))),
+)
 #: the time grids of the population kernel (:func:`painsim.kernels.run_population`) and the fast
 #: path (:func:`painsim.simulate.run_fast`), by name (:func:`time_grid`): (steps after a dose,
 #: base step), h, for the dose-graded grids of :func:`dose_grid`, or the panels of
@@ -92,12 +103,18 @@ QUAD_PANELS: tuple[tuple[float, tuple[tuple[float, ...], ...]], ...] = (
 #: interval (504 over 12 weeks of daily dosing), closer to the full model than "fine" (within 0.7 %
 #: in weekly inhibition for one drug of each class, 20 patients each, where "fine" now misses for
 #: venlafaxine IR and duloxetine: tests/validation/test_kernel_grids_vs_reference.py; its own
-#: error against a dense grid within 0.62 % for 400 duloxetine patients, see QUAD_PANELS)
+#: error against a dense grid within 0.62 % for 400 duloxetine patients, see QUAD_PANELS); "dense":
+#: 48 graded nodes per daily interval (8× the evaluations of "quad"), a check of the other grids'
+#: own error, not for production runs (tests/validation/test_grid_error_vs_dense.py)
 GRIDS: dict[str, tuple] = {
     "fine": (GRADED_STEPS, BASE_STEP),
     "coarse": ((0.5, 1.5, 4.0), 6.0),
     "quad": QUAD_PANELS,
+    "dense": DENSE_PANELS,
 }
+#: the grids of :data:`GRIDS` that are Gauss–Legendre panels (:func:`quadrature_grid`); the others
+#: are dose-graded trapezoid grids (:func:`dose_grid`)
+QUADRATURE_GRIDS = ("quad", "dense")
 #: the grid every simulation path uses unless told otherwise ("quad" since issue 13: closer to the
 #: full model than "fine" at ~2× its speed; the shipped calibration is fitted on it)
 DEFAULT_GRID = "quad"
@@ -359,7 +376,7 @@ def time_grid(dose_times: np.ndarray, t_end: float, grid: str = DEFAULT_GRID) ->
     """
     if grid not in GRIDS:
         raise ValueError(f"grid must be one of {', '.join(GRIDS)}, got {grid!r}")
-    if grid == "quad":
+    if grid in QUADRATURE_GRIDS:
         return {**quadrature_grid(dose_times, t_end, panels=GRIDS[grid]), "quad": True}
     graded, base = GRIDS[grid]
     t, step_index, hs, dose_node = dose_grid(dose_times, t_end, graded_steps=graded, base_step=base)

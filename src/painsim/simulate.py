@@ -172,7 +172,7 @@ def run_fast(ch: Chain, thetas: np.ndarray, regimen, weeks: int, *, index: np.nd
         and, on a quadrature grid, the nodes' weights in ``Courses.recorded_weight`` (average a
         window with :func:`painsim.chain.window_mean`); on a quadrature grid a window must start
         and end at an event node (a dose, a week boundary), e.g. whole weeks.
-    grid : {"fine", "coarse", "quad"}
+    grid : {"fine", "coarse", "quad", "dense"}
         The time grid (:data:`painsim.chain.GRIDS`; default :data:`painsim.chain.DEFAULT_GRID`), as
         for :func:`painsim.kernels.run_population`, which follows this path on every grid to
         ~1e-4 (up to ~1e-3 with missed doses or on the dose-graded grids) in the weekly inhibition (one Newton

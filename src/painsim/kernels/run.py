@@ -175,7 +175,7 @@ def run_population(ch: Chain | Sequence[Chain], thetas: np.ndarray, regimen: Any
     record_every : float, optional
         Also return the time course of all five outputs, h between recorded grid nodes (nearest
         node to each multiple of ``record_every``; memory grows with time points).
-    grid : {"fine", "coarse", "quad"}
+    grid : {"fine", "coarse", "quad", "dense"}
         The time grid (:data:`painsim.chain.GRIDS`; default :data:`painsim.chain.DEFAULT_GRID`,
         the same as :func:`painsim.simulate.run_fast`'s): "fine", the trapezoid rule on 16 steps a
         day; "coarse" for quick exploratory sweeps (~2.5× faster than "fine", weekly inhibition
@@ -184,8 +184,9 @@ def run_population(ch: Chain | Sequence[Chain], thetas: np.ndarray, regimen: Any
         exact PK between nodes, the 5-HT Newton solve warm-started from the last node moved as
         between the same nodes of the last interval with the same nodes (:data:`N_NEWTON_QUAD_FIRST`
         steps where there was none yet) and desensitisation relaxed over each node's weight (~3×
-        fewer evaluations than "fine" and closer to the full model). With ``record_every`` on "quad",
-        the nearest quadrature node to each time is recorded.
+        fewer evaluations than "fine" and closer to the full model); "dense", the same with 48
+        nodes a day, checks the other grids' own error. With ``record_every`` on a quadrature
+        grid, the nearest quadrature node to each time is recorded.
 
     Returns
     -------
