@@ -147,10 +147,12 @@ def _slot_load_lanes(w, ws, s):
     after a missed dose or a titration step, when it is not, it is much closer than that value
     (measured, duloxetine, 20 % of doses missed: weekly inhibition within 2.0e-3 instead of
     7.8e-3 of the converged fast path on the same grid, 0.21 % instead of 0.28 % from the full
-    stiff model at 30 %; ~2 cycles more per patient-node; with missed doses
-    :func:`_slot_load_taken_lanes` keeps the taken and missed intervals' changes apart). ``ws`` is an array of its own,
-    (slots + 1, 2, BATCH): a row offset known only at run time in the batch buffer makes LLVM
-    check aliasing with every other row (the copy then cost ~3 cycles per patient-node, measured)."""
+    stiff model at 30 %; ~2 cycles more per patient-node). With missed doses the kernel calls
+    :func:`_slot_load_taken_lanes` instead, which keeps the taken and missed intervals' changes
+    apart (a twin of this loop: a blend at full adherence would cost it two loads per lane).
+    ``ws`` is an array of its own, (slots + 1, 2, BATCH): a row offset known only at run time in
+    the batch buffer makes LLVM check aliasing with every other row (the copy then cost ~3 cycles
+    per patient-node, measured)."""
     last = ws.shape[0] - 1
     for lane in range(BATCH):
         u = w[R_U5 * BATCH + lane]
