@@ -144,10 +144,8 @@ def _slot_load_lanes(w, ws, s):
     kept in ``ws[-1]`` for :func:`_slot_store_lanes`.
 
     Where the profile is periodic this is the value of the same node one interval earlier;
-    after a missed dose or a titration step, when it is not, it is much closer than that value
-    (measured, duloxetine, 20 % of doses missed: weekly inhibition within 2.0e-3 instead of
-    7.8e-3 of the converged fast path on the same grid, 0.21 % instead of 0.28 % from the full
-    stiff model at 30 %; ~2 cycles more per patient-node). With missed doses the kernel calls
+    after a titration step, when it is not, it is much closer than that value (~2 cycles more per
+    patient-node than copying the node's last value). With missed doses the kernel calls
     :func:`_slot_load_taken_lanes` instead, which keeps the taken and missed intervals' changes
     apart (a twin of this loop: a blend at full adherence would cost it two loads per lane).
     ``ws`` is an array of its own, (slots + 1, 2, BATCH): a row offset known only at run time in
@@ -325,11 +323,11 @@ def batch(g, i0, nvalid, patients, pkstruct, params, grid, adherence, struct, ou
     w = np.zeros(n_rows * BATCH)
     # quadrature grid: (ln r, r) of 5-HT per slot (the Newton warm start of each node)
     ws = np.zeros((max(slot.max() + 1, 0) + 1, 2, BATCH))
+    ws[:, 1, :] = 1.0  # no change yet (ln r += 0, r *= 1)
     seen = np.zeros(ws.shape[0], dtype=np.int64)  # how often each slot has occurred (same for every lane)
     # with missed doses, a second table for intervals whose dose was missed (Δ ln r 0, ratio 1: the
     # last node's iterate until one has occurred), and whether each lane's last dose was taken
-    wsm = np.zeros_like(ws)
-    wsm[:, 1, :] = 1.0
+    wsm = ws.copy()
     took = np.ones(BATCH)
     # --- per-lane setup: rate matrices (scalar code), then the transition matrices of every lane
     # at once (the series of expm_lanes vectorises over lanes; one scalar expm per lane and step
@@ -367,8 +365,6 @@ def batch(g, i0, nvalid, patients, pkstruct, params, grid, adherence, struct, ou
         w[R_PREV * BATCH + lane] = inh0
         w[(R_PREV + 3) * BATCH + lane] = 1.0
         w[(R_PREV + 4) * BATCH + lane] = 1.0
-        for q in range(ws.shape[0]):  # no change yet (ln r += 0, r *= 1)
-            ws[q, 1, lane] = 1.0
     # desensitisation relaxes over each step (fine grid) or each node's weight (quadrature grid)
     nw = wq.shape[0]
     decay5 = np.empty(nw)
