@@ -7,9 +7,11 @@ change from baseline:
   substance-P release, and postsynaptic): ``ΔA_NE = r_NE − 1``. Neither the α2A EC50 of NE nor
   the basal spinal NE level was retrievable; NE is a low-potency full agonist at α2A (Jasper
   1998), so activation is taken in its linear range and its scale goes into the weight w_NE.
-  (A saturating ``H(r/K) − H(1/K)`` with K calibrated was tried: the fit improved only from 16.44
-  to 16.07 in that version of the fit, K ran to its degenerate limit and the 60-vs-120 mg
-  duloxetine contrast did not move, so the simpler form stays);
+  (A saturating ``H(r/K) − H(1/K)`` with K calibrated was tried twice: with the Ki-derived NET
+  EC50 of duloxetine, and again with the measured one, refitting every weight at K = 0.1 … ∞.
+  The objective moved by 0.11 and the 60-vs-120 mg duloxetine contrast barely (z 1.52 → 1.45): the trained
+  drugs raise r_NE by 17–29 % only, so K is not identified. The simpler form stays; numbers in
+  docs/model.md, section 5);
 - 5-HT at the inhibitory pool (5-HT1A/1B/1D/7): ``ΔA_inh = H(r·c0/EC50_inh) − H(c0/EC50_inh)``;
 - 5-HT at the facilitatory pool (5-HT3): ``ΔA_fac`` likewise with its EC50 and Hill exponent.
   With nanomolar inhibitory and micromolar facilitatory potencies, the inhibitory pool is
