@@ -239,7 +239,9 @@ def run(args: argparse.Namespace) -> dict:
         if g in QUADRATURE_GRIDS:
             blocks[g]["grid"] = {"panels_by_interval_h": [[float(longest), [[float(x) for x in row] for row in pan]]
                                                           for longest, pan in kernels.GRIDS[g]],
-                                 "newton_steps": kernels.N_NEWTON_QUAD}
+                                 "newton_steps": kernels.N_NEWTON_QUAD,
+                                 # at each node slot's first two occurrences (the cold warm start)
+                                 "newton_steps_first_occurrences": kernels.N_NEWTON_QUAD_FIRST}
     d = blocks[top]
     out = {
         "default_grid": DEFAULT_GRID,

@@ -100,7 +100,8 @@ DENSE_PANELS: tuple[tuple[float, tuple[tuple[float, ...], ...]], ...] = (
 #: ~0.6 % of the full stiff model, most of it the trapezoid rule's bias over the daily profile);
 #: "coarse": 504 instead of 1344 steps over 12 weeks of daily dosing, at ~1.8 % (the trapezoid
 #: rule over 6-h steps; exploratory sweeps); "quad": 4–6 Gauss–Legendre nodes per dosing
-#: interval (504 over 12 weeks of daily dosing), closer to the full model than "fine" (within 0.7 %
+#: interval (528 over 12 weeks of daily dosing: 6 a day, 2 before the first dose's lag ends, 2 more
+#: where a week ends inside a panel), closer to the full model than "fine" (within 0.7 %
 #: in weekly inhibition for one drug of each class, 20 patients each, where "fine" now misses for
 #: venlafaxine IR and duloxetine: tests/validation/test_kernel_grids_vs_reference.py; its own
 #: error against a dense grid within 0.62 % for 400 duloxetine patients, see QUAD_PANELS); "dense":
@@ -267,8 +268,8 @@ def quadrature_grid(dose_times: np.ndarray, t_end: float, *,
     The nodes are of two kinds: *quadrature nodes*, where the chain is evaluated and which carry
     the weights of :func:`weighted`, and *event nodes* (weight 0: t = 0, every dose, every week
     boundary, ``t_end``), where only the exact PK is stepped to (to add a dose, or to close a
-    week). Irregular intervals, titration and missed doses need nothing special: panels follow
-    the actual doses.
+    week). Irregular intervals and titration need nothing special: panels follow the scheduled
+    doses (a missed dose, drawn in the kernel or the fast path, moves no node).
 
     Parameters
     ----------

@@ -104,14 +104,14 @@ def test_weekly_means_agree_with_run_fast(name, dose, p_miss, grid):
     np.testing.assert_allclose(res["weekly"][..., 0], ref[..., 0], rtol=3e-4 if quad else 2e-3, atol=1e-6)
 
 
-def test_coarse_grid_stays_close_to_the_fine_grid():
+def test_coarse_grid_stays_close_to_the_default_grid():
     """The "coarse" grid trades ~1 % of weekly inhibition for speed (against the default grid: its
     6-h steps miss some of duloxetine's absorption peak, after a 2-h lag at ka 0.67/h: 2.4 % for
     the worst of these 300 patients in week 1, 3.5 % against the default grid's former single
     6-node panel, itself 1.5 % off a dense grid for such patients)."""
-    fine, *_ = _run("duloxetine", 60.0, 4, 300)
+    default, *_ = _run("duloxetine", 60.0, 4, 300)
     coarse, *_ = _run("duloxetine", 60.0, 4, 300, grid="coarse")
-    np.testing.assert_allclose(coarse["weekly"][..., 0], fine["weekly"][..., 0], rtol=0.03, atol=1e-3)
+    np.testing.assert_allclose(coarse["weekly"][..., 0], default["weekly"][..., 0], rtol=0.03, atol=1e-3)
 
 
 def test_an_unknown_grid_is_refused():

@@ -9,7 +9,7 @@ records, it defines no biology and no trial outcome.
 How it is fast (DESIGN §4):
 
 - a time grid of :func:`painsim.chain.time_grid` (the Gauss–Legendre nodes of
-  :func:`painsim.chain.quadrature_grid` with ``grid="quad"``: ~3× fewer evaluations of the chain
+  :func:`painsim.chain.quadrature_grid` with ``grid="quad"``: 2.5× fewer evaluations of the chain
   than the dose-graded grid of :func:`painsim.chain.dose_grid`, ``grid="fine"``, weekly means as
   weighted node sums) and, for linear PK, one transition matrix ``expm(A·h)`` per patient and
   distinct step length, computed for a whole batch at once (:func:`painsim.vmath.expm_lanes`), so

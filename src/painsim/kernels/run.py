@@ -183,7 +183,7 @@ def run_population(ch: Chain | Sequence[Chain], thetas: np.ndarray, regimen: Any
         interval (:func:`painsim.chain.quadrature_grid`), weekly means as weighted node sums,
         exact PK between nodes, the 5-HT Newton solve warm-started from the last node moved as
         between the same nodes of the last interval with the same nodes (:data:`N_NEWTON_QUAD_FIRST`
-        steps where there was none yet) and desensitisation relaxed over each node's weight (~3×
+        steps where there was none yet) and desensitisation relaxed over each node's weight (2.5×
         fewer evaluations than "fine" and closer to the full model); "dense", the same with 48
         nodes a day, checks the other grids' own error. With ``record_every`` on a quadrature
         grid, the nearest quadrature node to each time is recorded.
