@@ -54,10 +54,17 @@ from painsim.kernels.run import compiled_from_cache  # noqa: E402
 from painsim.library import load_drug  # noqa: E402
 from painsim.physiology import load_physiology  # noqa: E402
 from painsim.pk import theta_index  # noqa: E402
-from painsim.population import ARM_DRUG, draw_population  # noqa: E402
+from painsim.population import ARM_DRUG, draw_population, weekly_deviates  # noqa: E402
 from painsim.reference import run_reference  # noqa: E402
 from painsim.regimen import Regimen  # noqa: E402
-from painsim.response import OUTCOMES, pain, placebo_mu, placebo_response, responders  # noqa: E402
+from painsim.response import (  # noqa: E402
+    OUTCOMES,
+    pain,
+    placebo_response,
+    responders,
+    trial_placebo_mu,
+    within_patient_sd,
+)
 
 SEED = 2024
 
@@ -67,7 +74,7 @@ def _setup(drug_name: str, dose: float, weeks: int):
     drug = load_drug(drug_name)
     reg = Regimen.daily(dose, days=7 * weeks, interval=drug.dosing.interval.value)
     # the placebo arm of a painful-diabetic-neuropathy trial, as painsim.trial sets it
-    mu = placebo_mu(phys["placebo.dpn"], OUTCOMES["50pct"], weeks, cal)
+    mu = trial_placebo_mu(phys, cal, condition="dpn", outcome="50pct", weeks=weeks)
     return phys, cal, drug, reg, chain(drug, phys, cal), mu
 
 
@@ -79,9 +86,12 @@ def _kernel(ch, pop, reg, weeks, grid=None):
 
 
 def _responders(inh, pop, mu, cal, weeks):
-    """Responder flags {outcome: (n, weeks)} from weekly inhibition, by painsim.response."""
-    p = placebo_response(pop.placebo_z[:len(inh)], mu, np.arange(1, weeks + 1, dtype=float), cal)
-    scores = pain(pop.baseline[:len(inh)], p, pop.sensitivity[:len(inh)], inh)
+    """Responder flags {outcome: (n, weeks)} from weekly inhibition, by painsim.response (with the
+    patients' week-to-week variability, as in a trial)."""
+    n = len(inh)
+    p = placebo_response(pop.placebo_z[:n], mu, np.arange(1, weeks + 1, dtype=float), cal)
+    noise = within_patient_sd(load_physiology()) * weekly_deviates(pop, weeks, on_drug=True)[:n]
+    scores = pain(pop.baseline[:n], p, pop.sensitivity[:n], inh, noise)
     return {o: responders(scores, pop.baseline[:len(inh)], OUTCOMES[o]) for o in ("50pct", "30pct")}
 
 

@@ -24,7 +24,9 @@ arm rates (binomial SE with the reported n). Sindrup reports no interval: its SE
 recorded in the output.
 
 Simulated responder rates are expectations over the placebo draw (computed exactly given each
-virtual patient's drug effect), so the objective is smooth; the virtual patients are fixed
+virtual patient's drug effect) and over the week-to-week variability (quadrature,
+:func:`painsim.response.responder_bins`, binned once per pair of dorsal-horn weights), so the
+objective is smooth; the virtual patients are fixed
 (seed 2026, 1000 per drug), common to every evaluation. The dorsal-horn parameters are fitted by Nelder–Mead on their
 logarithms; for each pair the placebo parameters are fitted by an inner Nelder–Mead.
 """
@@ -43,12 +45,19 @@ from scipy.optimize import minimize
 from painsim.calibration import DIALECT, PARAMETERS, Calibration
 from painsim.chain import HOURS_PER_WEEK, window_mean
 from painsim.discontinuation import load_discontinuation
-from painsim.dorsal_horn import dorsal_horn_params, inhibition_array
+from painsim.dorsal_horn import dorsal_horn_params, inhibition_array, transmission
 from painsim.library import load_drug, models_dir
 from painsim.physiology import Physiology, load_physiology
-from painsim.population import ARM_DRUG, draw_population
+from painsim.population import ARM_DRUG, baseline_quantiles, draw_population
 from painsim.reported import load_reported_outcomes, simulated_analysis
-from painsim.response import OUTCOMES, expected_placebo_rate, expected_responder_rate, trial_placebo_mu
+from painsim.response import (
+    OUTCOMES,
+    ResponderBins,
+    expected_placebo_rate,
+    responder_bins,
+    trial_placebo_mu,
+    within_patient_sd,
+)
 from painsim.trial import drug_courses
 
 __all__ = ["CALIBRATION_SEED", "N_PER_DRUG", "Target", "calibrate", "check_calibration", "fit_statistics",
@@ -160,6 +169,8 @@ class _Scenarios:
                 per_week[w] = (c.recorded_t[sel], np.ascontiguousarray(c.recorded[:, sel, :]), wts)
             self.records[(drug, dose, weeks)] = per_week
         self._cache: dict[tuple[float, float], dict] = {}
+        self._bins: dict[tuple, ResponderBins] = {}
+        self._bins_key: tuple[float, float] | None = None
 
     def inhibition(self, cal: Calibration) -> dict:
         """Weekly mean inhibition per patient: {(drug, dose, weeks): {week: array (n,)}}."""
@@ -176,11 +187,35 @@ class _Scenarios:
             self._cache = {key: out}
         return self._cache[key]
 
+    def responder_bins(self, cal: Calibration, scen: tuple, week: int, threshold: float) -> ResponderBins:
+        """The drug patients' :class:`~painsim.response.ResponderBins` of one scenario and week:
+        they depend on the dorsal-horn weights but not on the placebo parameters, so the inner fit
+        bins each group once."""
+        key = (cal.w_ne, cal.w_5ht)
+        if self._bins_key != key:
+            self._bins, self._bins_key = {}, key
+        if (scen, week, threshold) not in self._bins:
+            pop = self.pops[scen[0]]
+            self._bins[(scen, week, threshold)] = responder_bins(
+                transmission(self.inhibition(cal)[scen][week], pop.sensitivity), threshold,
+                noise_sd=within_patient_sd(self.phys), baseline=pop.baseline)
+        return self._bins[(scen, week, threshold)]
+
 
 def simulate_targets(sc: _Scenarios, cal: Calibration, targets: list[Target]) -> dict[str, float]:
     """Simulated value of each target for one set of parameters."""
-    inh = sc.inhibition(cal)
     phys = sc.phys
+    sd = within_patient_sd(phys)
+    grid = baseline_quantiles(phys)
+    mus: dict[tuple, float] = {}  # several targets share a trial's placebo model
+
+    def placebo_location(ctx: dict) -> float:
+        key = (ctx["condition"], ctx["outcome"], ctx["weeks"], ctx.get("placebo_response"), simulated_analysis(ctx))
+        if key not in mus:
+            mus[key] = trial_placebo_mu(phys, cal, condition=ctx["condition"], outcome=ctx["outcome"],
+                                        weeks=ctx["weeks"], placebo_response=ctx.get("placebo_response"),
+                                        dropout=load_discontinuation().arm(None, 0.0, simulated_analysis(ctx)))
+        return mus[key]
 
     def arm_rate(row: dict, week: int | None = None, placebo_row: dict | None = None) -> tuple[float, float]:
         """Expected responder fractions (drug, placebo) of a row's trial at ``week`` (default: its
@@ -189,22 +224,19 @@ def simulate_targets(sc: _Scenarios, cal: Calibration, targets: list[Target]) ->
         thr = OUTCOMES[row["outcome"]]
         ctx = row if placebo_row is None else placebo_row
         table = load_discontinuation()
-        mu = trial_placebo_mu(phys, cal, condition=ctx["condition"], outcome=ctx["outcome"], weeks=ctx["weeks"],
-                              placebo_response=ctx.get("placebo_response"),
-                              dropout=table.arm(None, 0.0, simulated_analysis(ctx)))
+        mu = placebo_location(ctx)
         w = weeks if week is None else week
         analysis = simulated_analysis(row)
         tot = sum(a["weight"] for a in row["arms"])
 
         def drug_rate(a: dict) -> float:
-            per_week = inh[(a["drug"], a["dose_mg_per_day"], weeks)]
-            sens = sc.pops[a["drug"]].sensitivity
+            scen = (a["drug"], a["dose_mg_per_day"], weeks)
             return table.arm(a["drug"], a["dose_mg_per_day"], analysis).expected_rate(
-                lambda t: expected_responder_rate(per_week[t], sens, mu, t, thr, cal) if t > 0 else 0.0, w)
+                lambda t: sc.responder_bins(cal, scen, t, thr).expected(mu, t, cal) if t > 0 else 0.0, w)
 
         p_drug = sum(a["weight"] * drug_rate(a) for a in row["arms"]) / tot
         p_placebo = table.arm(None, 0.0, analysis).expected_rate(
-            lambda t: expected_placebo_rate(mu, t, thr, cal) if t > 0 else 0.0, w)
+            lambda t: expected_placebo_rate(mu, t, thr, cal, noise_sd=sd, baseline=grid) if t > 0 else 0.0, w)
         return p_drug, p_placebo
 
     rows = sc.rows

@@ -35,7 +35,8 @@ SCHEMA: dict[str, dict[str, str]] = {
                     "synergy": "dimensionless", "s_max": "dimensionless"},
     "population": {"baseline_pain_min": "dimensionless", "baseline_pain_mean": "dimensionless",
                    "cyp2d6_pm": "dimensionless", "cyp2d6_im": "dimensionless",
-                   "cyp2d6_um": "dimensionless", "smokers": "dimensionless"},
+                   "cyp2d6_um": "dimensionless", "smokers": "dimensionless",
+                   "within_patient_pain_sd": "dimensionless"},
     "placebo": {"dpn": "dimensionless", "phn": "dimensionless", "central": "dimensionless",
                 "mixed": "dimensionless"},
 }

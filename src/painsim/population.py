@@ -18,7 +18,9 @@ Per patient:
 - baseline pain (0–10) from the trial inclusion criterion and the reported mean: the
   maximum-entropy distribution on [min, 10] with that mean (an exponential truncated at 10);
 - sensitivity to restored descending inhibition ``s ~ U(0, s_max)``;
-- a standard-normal placebo deviate z (the placebo response is ``expit(μ_p + σ_p z)``).
+- a standard-normal placebo deviate z (the placebo response is ``expit(μ_p + σ_p z)``);
+- per week of a trial, a standard-normal deviate of week-to-week pain variability
+  (:func:`weekly_deviates`), drawn when the trial's weeks are known.
 """
 
 from __future__ import annotations
@@ -38,10 +40,12 @@ __all__ = [
     "ARM_DRUG",
     "ARM_PLACEBO",
     "Population",
+    "baseline_quantiles",
     "draw_patients",
     "draw_population",
     "normal",
     "uniform",
+    "weekly_deviates",
 ]
 
 ARM_DRUG = 1
@@ -54,6 +58,11 @@ K_BASELINE = 3
 K_CYP2D6 = 4
 K_SMOKER = 5
 K_DROPOUT = 6  # discontinuation (painsim.discontinuation)
+#: week-to-week pain variability: + 2·(week − 1), one block while on the drug and one while on
+#: placebo, so the two periods of a crossover patient get independent weeks
+K_WEEKLY_DRUG = 1 << 18
+K_WEEKLY_PLACEBO = 1 << 19
+MAX_WEEKS = 1 << 16
 K_ETA = 16  # + 8*moiety + {0: cl, 2: v, 4: ka} (normal draws use two uniforms)
 K_ADHERENCE = 1 << 20  # + dose index
 
@@ -119,14 +128,8 @@ class Population:
 
 
 @nb.njit(cache=True)
-def _draw_basics(seed, stream, idx, s_max, pain_min, pain_mean, f_pm, f_im, f_um, f_smoke):
-    n = idx.shape[0]
-    sens = np.empty(n)
-    z = np.empty(n)
-    base = np.empty(n)
-    cyp = np.empty(n, dtype=np.int8)
-    smoke = np.empty(n, dtype=np.bool_)
-    # exponential truncated to [pain_min, 10] with the reported mean: solve for its rate
+def _baseline_rate(pain_min, pain_mean):
+    """Rate (1/NRS point) of the exponential truncated to [pain_min, 10] whose mean is pain_mean."""
     span = 10.0 - pain_min
     target = pain_mean - pain_min
     lam = 1.0 / max(target, 1e-9)
@@ -138,12 +141,58 @@ def _draw_basics(seed, stream, idx, s_max, pain_min, pain_mean, f_pm, f_im, f_um
         lam -= step
         if abs(step) < 1e-13:
             break
+    return lam
+
+
+@nb.njit(cache=True)
+def _baseline_at(u, pain_min, lam):
+    """Baseline pain at quantile u of the truncated exponential of rate lam (inverse CDF)."""
+    span = 10.0 - pain_min
+    return pain_min - math.log(1.0 - u * (1.0 - math.exp(-lam * span))) / lam
+
+
+def baseline_quantiles(phys: Physiology, m: int = 32) -> np.ndarray:
+    """Baseline pain (0–10) at the ``m`` mid-quantiles ``(j + ½)/m`` of the population's
+    distribution: a deterministic stand-in for the patients of a placebo arm in expectations
+    (:func:`painsim.response.expected_placebo_rate`)."""
+    lam = _baseline_rate(phys["population.baseline_pain_min"], phys["population.baseline_pain_mean"])
+    return np.array([_baseline_at((j + 0.5) / m, phys["population.baseline_pain_min"], lam) for j in range(m)])
+
+
+@nb.njit(cache=True)
+def _weekly(seed, stream, idx, weeks, k0):
+    out = np.empty((idx.shape[0], weeks))
+    for i in range(idx.shape[0]):
+        for w in range(weeks):
+            out[i, w] = normal(seed, stream, idx[i], k0 + 2 * w)
+    return out
+
+
+def weekly_deviates(pop: Population, weeks: int, *, on_drug: bool) -> np.ndarray:
+    """Standard-normal deviates of each patient's week-to-week pain variability, shape
+    (n, weeks): a pure function of (seed, stream, patient index, week) and of whether the patient
+    is on the drug or on placebo that week (a crossover patient's two periods differ)."""
+    if not 0 <= weeks <= MAX_WEEKS:
+        raise ValueError(f"weeks must lie in 0..{MAX_WEEKS}, got {weeks}")
+    k0 = K_WEEKLY_DRUG if on_drug else K_WEEKLY_PLACEBO
+    return _weekly(pop.seed, pop.stream, pop.index, int(weeks), k0)
+
+
+@nb.njit(cache=True)
+def _draw_basics(seed, stream, idx, s_max, pain_min, pain_mean, f_pm, f_im, f_um, f_smoke):
+    n = idx.shape[0]
+    sens = np.empty(n)
+    z = np.empty(n)
+    base = np.empty(n)
+    cyp = np.empty(n, dtype=np.int8)
+    smoke = np.empty(n, dtype=np.bool_)
+    lam = _baseline_rate(pain_min, pain_mean)
     for i in range(n):
         p = idx[i]
         sens[i] = s_max * uniform(seed, stream, p, K_SENS)
         z[i] = normal(seed, stream, p, K_PLACEBO)
         u = uniform(seed, stream, p, K_BASELINE)
-        base[i] = pain_min - math.log(1.0 - u * (1.0 - math.exp(-lam * span))) / lam
+        base[i] = _baseline_at(u, pain_min, lam)
         u = uniform(seed, stream, p, K_CYP2D6)
         cyp[i] = 0 if u < f_pm else (1 if u < f_pm + f_im else (3 if u > 1.0 - f_um else 2))
         smoke[i] = uniform(seed, stream, p, K_SMOKER) < f_smoke

@@ -5,7 +5,7 @@ the trial, the sweep, the calibration and the benchmark all call these functions
 
 Pain of patient *i* at week *w* (weekly mean of the 0–10 daily ratings)::
 
-    pain_i(w) = baseline_i · (1 − P_i(w)) · T_i(w),    T_i(w) = 1 − s_i · Ī_i(w)
+    pain_i(w) = baseline_i · (1 − P_i(w)) · T_i(w) + e_i(w),    T_i(w) = 1 − s_i · Ī_i(w)
 
 - ``Ī_i(w)``: the week's mean restored descending inhibition (0 in the placebo arm) and
   ``T`` the pain transmission of :func:`painsim.dorsal_horn.transmission`;
@@ -21,18 +21,26 @@ Pain of patient *i* at week *w* (weekly mean of the 0–10 daily ratings)::
   the condition's published value (``models/physiology.toml`` [placebo], from 8–12-week trials),
   or so that its responder fraction for the chosen outcome at the end of the trial equals a value
   the user gives;
+- ``e_i(w) ~ N(0, sd²)``: the week-to-week variability of a patient's weekly mean around their
+  course, independent between weeks (``models/physiology.toml`` [population]
+  ``within_patient_pain_sd``, 0.6 NRS points; deviates from the patient's own stream,
+  :func:`painsim.population.weekly_deviates`), so that a patient's responder status is not
+  decided by the patient alone; the score is kept on the scale's 0–10;
 - responders (:data:`OUTCOMES`): a reduction from baseline of ≥ 50 % ("substantial") or
   ≥ 30 % ("moderate", IMMPACT; Dworkin 2008).
 
 Because the placebo level is a logistic-normal variable, the expected responder fraction of a
-patient with a known drug effect is available in closed form
-(:func:`expected_responder_rate`), which the calibration uses to keep its objective smooth.
+patient with a known drug effect and a given week's deviate is available in closed form; the
+week's deviate is integrated by Gauss–Hermite quadrature (:func:`expected_responder_rate`), which
+the calibration uses to keep its objective smooth.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
+import numba as nb
 import numpy as np
 from scipy.optimize import brentq
 from scipy.special import expit, logit, ndtr, ndtri
@@ -41,20 +49,26 @@ from painsim.calibration import Calibration
 from painsim.discontinuation import NO_DROPOUT, Dropout
 from painsim.dorsal_horn import transmission
 from painsim.physiology import Physiology
+from painsim.population import baseline_quantiles
 
 __all__ = [
     "CONDITIONS",
+    "MAX_WITHIN_PATIENT_SD",
+    "NOISE_NODES",
     "OUTCOMES",
     "PLACEBO_REFERENCE_WEEKS",
     "RESPONDER_TOLERANCE",
+    "ResponderBins",
     "expected_placebo_rate",
     "expected_responder_rate",
     "pain",
     "placebo_mu",
     "placebo_response",
     "placebo_shift",
+    "responder_bins",
     "responders",
     "trial_placebo_mu",
+    "within_patient_sd",
 ]
 
 #: responder definitions: outcome name -> fractional reduction of pain from baseline
@@ -105,8 +119,9 @@ def placebo_response(z: np.ndarray, mu: float, weeks: np.ndarray, cal: Calibrati
 
 
 def pain(baseline: np.ndarray, placebo: np.ndarray, sensitivity: np.ndarray,
-         inhibition: np.ndarray | float) -> np.ndarray:
-    """Weekly mean pain (0–10 NRS): ``baseline·(1 − P)·T`` with ``T = 1 − s·Ī``.
+         inhibition: np.ndarray | float, noise: np.ndarray | None = None) -> np.ndarray:
+    """Weekly mean pain (0–10 NRS): ``baseline·(1 − P)·T + e`` with ``T = 1 − s·Ī``, kept on the
+    scale's 0–10.
 
     Parameters
     ----------
@@ -116,12 +131,21 @@ def pain(baseline: np.ndarray, placebo: np.ndarray, sensitivity: np.ndarray,
         The placebo response P (:func:`placebo_response`).
     inhibition : ndarray, shape (n, weeks), or 0.0
         Weekly mean restored inhibition Ī (0 for a placebo arm).
+    noise : ndarray, shape (n, weeks), optional
+        The week-to-week variability ``e`` of each weekly mean, NRS points
+        (:func:`within_patient_sd` times :func:`painsim.population.weekly_deviates`); none by
+        default.
 
     Returns
     -------
     ndarray, shape (n, weeks)
     """
-    return baseline[:, None] * (1.0 - placebo) * transmission(inhibition, sensitivity[:, None])
+    out = baseline[:, None] * (1.0 - placebo) * transmission(inhibition, sensitivity[:, None])
+    if noise is None:
+        return out
+    # the weekly mean of 0-10 ratings stays on the scale; clipping moves no responder flag (a score
+    # pushed below 0 was already a responder, one pushed above 10 was above its baseline)
+    return np.clip(out + noise, 0.0, 10.0)
 
 
 def responders(pain_scores: np.ndarray, baseline: np.ndarray, threshold: float) -> np.ndarray:
@@ -148,6 +172,34 @@ def placebo_mu(target: float, threshold: float, weeks: float, cal: Calibration) 
     return float(logit(threshold) - placebo_shift(weeks, cal.tau_p) - cal.sigma_p * ndtri(1.0 - target))
 
 
+#: the largest week-to-week SD (NRS points) at which the expectations' quadrature was checked
+#: against brute-force integration: the responder fraction of an arm of 1000 patients, or of the
+#: placebo baseline grid, within 1.5e-3 for placebo locations μ + β from -4.5 to 0.5 (measured
+#: worst 1.1e-3). A single patient's rate is less exact (up to ~0.1 where the week's noise alone
+#: nearly decides: the integrand rises from 0 to 1 over decades of the distance to that point),
+#: and the errors of patients with different baselines and drug effects average out. At 1.0 a low
+#: placebo rate is off by up to 8e-3
+MAX_WITHIN_PATIENT_SD = 0.8
+
+
+def within_patient_sd(phys: Physiology) -> float:
+    """SD of a patient's weekly mean pain around their course, week to week (NRS points):
+    ``models/physiology.toml`` [population] ``within_patient_pain_sd``, 0 where a physiology file
+    does not give it.
+
+    Raises
+    ------
+    ValueError
+        Outside 0 … :data:`MAX_WITHIN_PATIENT_SD`.
+    """
+    sd = float(phys.get("population.within_patient_pain_sd", 0.0) or 0.0)
+    if not 0.0 <= sd <= MAX_WITHIN_PATIENT_SD:
+        raise ValueError(f"population.within_patient_pain_sd = {sd:g} NRS points is outside 0-"
+                         f"{MAX_WITHIN_PATIENT_SD:g}, the range in which painsim's responder expectations "
+                         f"were checked; give a value in it")
+    return sd
+
+
 def trial_placebo_mu(phys: Physiology, cal: Calibration, *, condition: str, outcome: str, weeks: float,
                      placebo_response: float | None = None, dropout: Dropout = NO_DROPOUT) -> float:
     """μ of a trial's placebo response: the user's ``placebo_response`` for ``outcome`` at the end
@@ -155,36 +207,147 @@ def trial_placebo_mu(phys: Physiology, cal: Calibration, *, condition: str, outc
 
     A reported placebo rate is what the trial's analysis counted, so with a placebo arm that
     discontinues (``dropout``, :class:`painsim.discontinuation.Dropout`) μ is the one whose
-    *analysed* rate equals it (solved numerically; the analysed rate rises with μ)."""
+    *analysed* rate equals it; with week-to-week variability (:func:`within_patient_sd`) the rate
+    is an expectation over the population's baselines (:func:`painsim.population.baseline_quantiles`)
+    as well. Both are solved numerically (the rate rises with μ); without either, μ is
+    :func:`placebo_mu`'s closed form."""
     if placebo_response is not None:
         target, threshold, at = placebo_response, OUTCOMES[outcome], weeks
     else:
         target, threshold, at = phys[f"placebo.{condition}"], OUTCOMES["50pct"], PLACEBO_REFERENCE_WEEKS
     mu = placebo_mu(target, threshold, at, cal)
-    if not dropout.active:
+    sd = within_patient_sd(phys)
+    if not dropout.active and sd == 0.0:
         return mu
+    grid = baseline_quantiles(phys)
+    weeks_at = round(at) if dropout.active else at
 
     def gap(m: float) -> float:
-        return dropout.expected_rate(lambda t: expected_placebo_rate(m, t, threshold, cal) if t > 0 else 0.0,
-                                     round(at)) - target
+        return dropout.expected_rate(
+            lambda t: expected_placebo_rate(m, t, threshold, cal, noise_sd=sd, baseline=grid) if t > 0 else 0.0,
+            weeks_at) - target
 
-    if gap(mu + 50.0) <= 0.0:
+    lo, hi = mu - 30.0, mu + 50.0
+    if gap(hi) <= 0.0:
         raise ValueError(f"a placebo responder fraction of {target:g} cannot be reached when "
                          f"{dropout.fraction:.0%} of the arm discontinues ({dropout.analysis})")
-    return float(brentq(gap, mu, mu + 50.0, xtol=1e-12))
+    if gap(lo) >= 0.0:
+        raise ValueError(f"a placebo responder fraction of {target:g} is below what week-to-week pain "
+                         f"variability alone gives ({gap(lo) + target:.3g}); give a larger placebo response")
+    return float(brentq(gap, lo, hi, xtol=1e-12))
 
 
-def expected_placebo_rate(mu: float, weeks: float, threshold: float, cal: Calibration) -> float:
-    """Expected responder fraction of a placebo arm at ``weeks`` (exact over the placebo draw)."""
-    return float(1.0 - ndtr((logit(threshold) - mu - placebo_shift(weeks, cal.tau_p)) / cal.sigma_p))
+#: Gauss–Hermite nodes (probabilists') of the expectations over a week's variability deviate
+NOISE_NODES = 16
+_GH_X, _GH_W = np.polynomial.hermite_e.hermegauss(NOISE_NODES)
+_GH_W = _GH_W / _GH_W.sum()
+_NO_NOISE = (np.zeros(1), np.ones(1))
+#: the grid on which the logit of each patient's needed placebo response is binned (linear
+#: binning, error ~ step²·|f''|/8 ≈ 2e-5 of a responder fraction at σ_p = 1); a logit beyond it
+#: goes to the end bin (a response within e^-30 of 0 or 1)
+LOGIT_LOW, LOGIT_STEP, LOGIT_BINS = -30.0, 0.025, 2401
+
+
+@nb.njit(cache=True)
+def _bin_needs(trans, baseline, keep, noise_sd, x, wx):
+    """Patient i with the week's deviate x_k responds when ``b·(1 − P)·T + sd·x ≤ keep·b``, i.e.
+    when ``1 − P ≤ lim = (keep − sd·x/b)/T``: certainly where ``lim ≥ 1``, never where
+    ``lim ≤ 0``, otherwise when logit P ≥ logit(1 − lim). Returns the histogram of those logits
+    (weights wx/n, linear binning on the LOGIT grid) and the certain fraction."""
+    hist = np.zeros(LOGIT_BINS)
+    certain = 0.0
+    top = LOGIT_BINS - 1.000001
+    for i in range(trans.shape[0]):
+        for k in range(x.shape[0]):
+            lim = (keep - noise_sd * x[k] / baseline[i]) / trans[i]
+            if lim >= 1.0:
+                certain += wx[k]
+            elif lim > 0.0:
+                u = min(max((math.log((1.0 - lim) / lim) - LOGIT_LOW) / LOGIT_STEP, 0.0), top)
+                j = int(u)
+                f = u - j
+                hist[j] += wx[k] * (1.0 - f)
+                hist[j + 1] += wx[k] * f
+    n = trans.shape[0]
+    return hist / n, certain / n
+
+
+@nb.njit(cache=True)
+def _rate_from_bins(hist, certain, m, sigma_p):
+    """``certain + Σ_j hist_j·(1 − Φ((t_j − m)/σ_p))``: logit P is normal (mean m, SD σ_p)."""
+    total = certain
+    c = 1.0 / (sigma_p * math.sqrt(2.0))
+    for j in range(hist.shape[0]):
+        if hist[j] != 0.0:
+            total += hist[j] * 0.5 * math.erfc((LOGIT_LOW + j * LOGIT_STEP - m) * c)
+    return total
+
+
+@dataclass(frozen=True)
+class ResponderBins:
+    """What the expected responder fraction of a group of patients needs from them, once: the
+    distribution of the placebo response each needs to respond (over patients and the week's
+    deviate). It does not depend on the placebo parameters, so a fit that varies only those
+    (:mod:`painsim.calibrate`) bins each group once."""
+
+    hist: np.ndarray
+    certain: float
+
+    def expected(self, mu: float, weeks: float, cal: Calibration) -> float:
+        """Expected responder fraction at ``weeks`` with placebo location ``mu`` (logit scale)."""
+        return float(_rate_from_bins(self.hist, self.certain, mu + placebo_shift(weeks, cal.tau_p), cal.sigma_p))
+
+
+def responder_bins(trans: np.ndarray, threshold: float, *, noise_sd: float = 0.0,
+                   baseline: np.ndarray | None = None) -> ResponderBins:
+    """:class:`ResponderBins` of patients with pain transmission ``trans`` (shape (n,)), responder
+    threshold ``threshold`` and week-to-week variability of SD ``noise_sd`` (NRS points; then
+    ``baseline``, the patients' baseline pain, is needed), the week's deviate integrated by
+    Gauss–Hermite quadrature (:data:`NOISE_NODES` nodes)."""
+    trans = np.ascontiguousarray(trans, dtype=float)
+    if noise_sd == 0.0:
+        b, (x, wx) = np.ones(trans.shape[0]), _NO_NOISE
+    elif baseline is None:
+        raise ValueError("an expectation with week-to-week variability needs the patients' baselines")
+    else:
+        b, x, wx = np.ascontiguousarray(baseline, dtype=float), _GH_X, _GH_W
+    hist, certain = _bin_needs(trans, b, 1.0 - threshold, noise_sd, x, wx)
+    return ResponderBins(hist, float(certain))
+
+
+_PLACEBO_BINS: dict[tuple, ResponderBins] = {}
+
+
+def expected_placebo_rate(mu: float, weeks: float, threshold: float, cal: Calibration, *,
+                          noise_sd: float = 0.0, baseline: np.ndarray | None = None) -> float:
+    """Expected responder fraction of a placebo arm at ``weeks``: exact over the placebo draw, and
+    with week-to-week variability of SD ``noise_sd`` (NRS points) an average over ``baseline``
+    (the patients', or :func:`painsim.population.baseline_quantiles`) and over the week's deviate
+    (:func:`responder_bins`)."""
+    if noise_sd == 0.0:
+        return float(1.0 - ndtr((logit(threshold) - mu - placebo_shift(weeks, cal.tau_p)) / cal.sigma_p))
+    if baseline is None:
+        raise ValueError("an expectation with week-to-week variability needs the patients' baselines")
+    b = np.ascontiguousarray(baseline, dtype=float)
+    key = (threshold, noise_sd, b.tobytes())
+    if key not in _PLACEBO_BINS:  # a placebo arm's bins depend on nothing else: solving μ reuses them
+        if len(_PLACEBO_BINS) > 64:
+            _PLACEBO_BINS.clear()
+        _PLACEBO_BINS[key] = responder_bins(np.ones(b.shape[0]), threshold, noise_sd=noise_sd, baseline=b)
+    return _PLACEBO_BINS[key].expected(mu, weeks, cal)
 
 
 def expected_responder_rate(inhibition: np.ndarray, sensitivity: np.ndarray, mu: float, weeks: float,
-                            threshold: float, cal: Calibration) -> float:
+                            threshold: float, cal: Calibration, *, noise_sd: float = 0.0,
+                            baseline: np.ndarray | None = None) -> float:
     """Expected responder fraction of patients with known weekly inhibition (exact over the
-    placebo draw): patient *i* responds when its placebo response reaches
-    ``need = 1 − (1 − θ)/T_i``, which happens with probability
+    placebo draw): without week-to-week variability patient *i* responds when its placebo
+    response reaches ``need = 1 − (1 − θ)/T_i``, which happens with probability
     ``1 − Φ((logit(need) − μ − β)/σ_p)`` (certainly where ``need ≤ 0``: the drug alone suffices).
+    With variability of SD ``noise_sd`` the week's deviate ``x`` moves the bound to
+    ``need = 1 − ((1 − θ) − sd·x/b_i)/T_i``, averaged over x by Gauss–Hermite quadrature
+    (:data:`NOISE_NODES` nodes). The needed logits are binned on a fine grid
+    (:func:`responder_bins`).
 
     Parameters
     ----------
@@ -196,9 +359,10 @@ def expected_responder_rate(inhibition: np.ndarray, sensitivity: np.ndarray, mu:
         The week, for the build-up β.
     threshold : float
         Responder threshold (fraction).
+    noise_sd : float
+        SD of the week-to-week variability, NRS points (:func:`within_patient_sd`).
+    baseline : ndarray, shape (n,)
+        The patients' baseline pain (0–10); needed where ``noise_sd > 0``.
     """
-    need = 1.0 - (1.0 - threshold) / transmission(inhibition, sensitivity)  # the placebo response needed
-    with np.errstate(divide="ignore", invalid="ignore"):
-        zc = (logit(np.clip(need, 1e-300, 1.0)) - mu - placebo_shift(weeks, cal.tau_p)) / cal.sigma_p
-    prob = np.where(need <= 0.0, 1.0, 1.0 - ndtr(zc))
-    return float(prob.mean())
+    return responder_bins(transmission(inhibition, sensitivity), threshold, noise_sd=noise_sd,
+                          baseline=baseline).expected(mu, weeks, cal)

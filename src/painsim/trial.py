@@ -30,9 +30,17 @@ from painsim.chain import DEFAULT_GRID, Courses, chain
 from painsim.discontinuation import ANALYSES, NO_DROPOUT, Dropout, load_discontinuation
 from painsim.library import DrugSpec
 from painsim.physiology import Physiology, load_physiology
-from painsim.population import ARM_DRUG, ARM_PLACEBO, Population, draw_patients, draw_population
+from painsim.population import ARM_DRUG, ARM_PLACEBO, Population, draw_patients, draw_population, weekly_deviates
 from painsim.regimen import Regimen
-from painsim.response import CONDITIONS, OUTCOMES, pain, placebo_response, responders, trial_placebo_mu
+from painsim.response import (
+    CONDITIONS,
+    OUTCOMES,
+    pain,
+    placebo_response,
+    responders,
+    trial_placebo_mu,
+    within_patient_sd,
+)
 from painsim.simulate import run_fast
 from painsim.synapse import P_CROSS
 from painsim.uncertainty import ModelInterval, draw_parameters, interval_from_draws
@@ -257,14 +265,22 @@ class TrialArms:
 
 
 def arms_from_courses(drug_pop: Population, placebo_pop: Population, courses: Courses, mu: float,
-                      cal: Calibration) -> TrialArms:
+                      cal: Calibration, *, noise_sd: float) -> TrialArms:
     """Pain in both arms from the drug arm's weekly courses: the placebo response of location
-    ``mu`` in both, the drug's restored inhibition in the drug arm only."""
-    weeks = np.arange(1, courses.inhibition.shape[1] + 1, dtype=float)
+    ``mu`` in both, the drug's restored inhibition in the drug arm only, and each patient's
+    week-to-week variability of SD ``noise_sd`` (NRS points,
+    :func:`painsim.response.within_patient_sd`; deviates from
+    :func:`painsim.population.weekly_deviates`, drawn apart for weeks on the drug and on placebo)."""
+    n_weeks = courses.inhibition.shape[1]
+    weeks = np.arange(1, n_weeks + 1, dtype=float)
+
+    def noise(pop: Population, on_drug: bool) -> np.ndarray | None:
+        return noise_sd * weekly_deviates(pop, n_weeks, on_drug=on_drug) if noise_sd > 0.0 else None
+
     pain_d = pain(drug_pop.baseline, placebo_response(drug_pop.placebo_z, mu, weeks, cal), drug_pop.sensitivity,
-                  courses.inhibition)
+                  courses.inhibition, noise(drug_pop, True))
     pain_p = pain(placebo_pop.baseline, placebo_response(placebo_pop.placebo_z, mu, weeks, cal),
-                  placebo_pop.sensitivity, 0.0)
+                  placebo_pop.sensitivity, 0.0, noise(placebo_pop, False))
     return TrialArms(drug=drug_pop, placebo=placebo_pop, courses=courses, pain_drug=pain_d, pain_placebo=pain_p)
 
 
@@ -283,7 +299,7 @@ def simulate_arms(drug: DrugSpec, mg_per_day: float, weeks: int, *, n_per_arm: i
         pl_pop = draw_patients(phys, n_per_arm, seed=seed, stream=ARM_PLACEBO)
     else:
         pl_pop = drug_pop  # the same patients in the placebo period
-    return arms_from_courses(drug_pop, pl_pop, courses, mu, cal)
+    return arms_from_courses(drug_pop, pl_pop, courses, mu, cal, noise_sd=within_patient_sd(phys))
 
 
 def arm_dropouts(drug: DrugSpec, mg_per_day: float, analysis: str, design: str = "parallel"
@@ -389,7 +405,7 @@ def ensemble_rates(drug: DrugSpec, mg_per_day: float, weeks: int, n_draws: int, 
     for draw, crs in zip(draws, courses, strict=True):
         mu = trial_placebo_mu(phys, draw.cal, condition=condition, outcome=outcome, weeks=weeks,
                               placebo_response=placebo_response, dropout=drop_p)
-        arms = arms_from_courses(drug_pop, pl_pop, crs, mu, draw.cal)
+        arms = arms_from_courses(drug_pop, pl_pop, crs, mu, draw.cal, noise_sd=within_patient_sd(phys))
         (kd, nd), (kp, npl), _ = arms.analysed(outcome, drop_d, drop_p)
         rates.append((kd[-1] / nd[-1], kp[-1] / npl[-1]))
     p_drug, p_placebo = np.array(rates, dtype=float).reshape(-1, 2).T

@@ -13,9 +13,9 @@ from painsim.discontinuation import NO_DROPOUT, Dropout, load_discontinuation
 from painsim.library import load_drug
 from painsim.modelfile import ModelFileError, models_dir
 from painsim.physiology import load_physiology
-from painsim.population import draw_patients
+from painsim.population import baseline_quantiles, draw_patients
 from painsim.reported import load_reported_outcomes
-from painsim.response import OUTCOMES, expected_placebo_rate, trial_placebo_mu
+from painsim.response import OUTCOMES, expected_placebo_rate, trial_placebo_mu, within_patient_sd
 from painsim.trial import arm_dropouts, run_trial
 
 
@@ -97,11 +97,13 @@ def test_analyses_order_as_moore_and_kajdasz_report():
 def test_placebo_location_reaches_the_analysed_target():
     phys, cal = load_physiology(), load_calibration()
     thr = OUTCOMES["50pct"]
+    grid, sd = baseline_quantiles(phys), within_patient_sd(phys)
     for analysis in ("locf", "bocf"):
         drop = load_discontinuation().arm(None, 0.0, analysis)
         mu = trial_placebo_mu(phys, cal, condition="dpn", outcome="50pct", weeks=12, placebo_response=0.257,
                               dropout=drop)
-        got = drop.expected_rate(lambda t, m=mu: expected_placebo_rate(m, t, thr, cal) if t else 0.0, 12)
+        got = drop.expected_rate(lambda t, m=mu: expected_placebo_rate(m, t, thr, cal, noise_sd=sd, baseline=grid)
+                                 if t else 0.0, 12)
         assert got == pytest.approx(0.257, abs=1e-9)
 
 

@@ -50,3 +50,37 @@ def test_draw_patients_are_draw_populations_patients():
         np.testing.assert_array_equal(getattr(full, k), getattr(mine, k), err_msg=k)
     assert mine.theta.shape == (50, 0)
 
+
+
+def test_weekly_deviates_depend_only_on_patient_week_and_treatment():
+    """Week-to-week variability is part of the patient's stream: the same whatever the population
+    size or chunk, different between a crossover patient's drug and placebo weeks, standard normal."""
+    from painsim.population import MAX_WEEKS, weekly_deviates
+
+    big = draw_patients(PHYS, 100, seed=5, stream=1)
+    part = draw_patients(PHYS, 10, seed=5, stream=1, start=40)
+    d_big, d_part = weekly_deviates(big, 12, on_drug=True), weekly_deviates(part, 6, on_drug=True)
+    assert d_big.shape == (100, 12)
+    np.testing.assert_array_equal(d_big[40:50, :6], d_part)  # a longer trial shares its first weeks
+    on_placebo = weekly_deviates(big, 12, on_drug=False)
+    assert not np.any(on_placebo == d_big)
+    assert abs(np.corrcoef(on_placebo.ravel(), d_big.ravel())[0, 1]) < 0.1
+    other_arm = weekly_deviates(draw_patients(PHYS, 100, seed=5, stream=2), 12, on_drug=True)
+    assert not np.any(other_arm == d_big)
+    many = weekly_deviates(draw_patients(PHYS, 4000, seed=9, stream=1), 8, on_drug=True)
+    assert abs(many.mean()) < 0.02 and abs(many.std() - 1.0) < 0.02
+    assert abs(np.corrcoef(many[:, 0], many[:, 1])[0, 1]) < 0.05  # weeks are independent
+    # the draws do not touch the patient's other quantities
+    np.testing.assert_array_equal(draw_patients(PHYS, 100, seed=5, stream=1).baseline, big.baseline)
+    with pytest.raises(ValueError, match="weeks must lie in"):
+        weekly_deviates(big, MAX_WEEKS + 1, on_drug=True)
+
+
+def test_baseline_quantiles_are_the_drawn_distribution():
+    from painsim.population import baseline_quantiles
+
+    grid = baseline_quantiles(PHYS, 20)
+    drawn = draw_patients(PHYS, 40000, seed=3, stream=1).baseline
+    assert np.all(np.diff(grid) > 0) and 4.0 < grid[0] and grid[-1] < 10.0
+    np.testing.assert_allclose(grid, np.quantile(drawn, (np.arange(20) + 0.5) / 20), atol=0.03)
+    assert baseline_quantiles(PHYS, 400).mean() == pytest.approx(5.9, abs=0.01)  # Goldstein 2005 mean

@@ -83,10 +83,107 @@ def test_expected_rates_match_a_simulated_population():
             assert abs(sim - exp) < 5 * np.sqrt(exp * (1 - exp) / n), outcome
 
 
+@pytest.mark.parametrize("sd", [0.6, 0.8])
+def test_expected_rates_with_week_to_week_variability_match_a_simulated_population(sd):
+    """With variability of SD ``sd`` (NRS points) the quadrature over the week's deviate equals the
+    mean of the responder rule over many patients and deviates (5 binomial standard errors plus
+    the quadrature's measured error, 1e-3)."""
+    from painsim.population import baseline_quantiles, draw_patients, weekly_deviates
+
+    n = 200_000
+    pop = draw_patients(PHYS, n, seed=11, stream=1)
+    mu, weeks = placebo_mu(0.25, 0.5, 12, CAL), 12
+    inh = np.random.default_rng(4).uniform(0.0, 0.6, n)
+    P = placebo_response(pop.placebo_z, mu, np.array([float(weeks)]), CAL)
+    e = sd * weekly_deviates(pop, 1, on_drug=True)
+    shifts = []
+    for thr in OUTCOMES.values():
+        sim_drug = responders(pain(pop.baseline, P, pop.sensitivity, inh[:, None], e), pop.baseline, thr).mean()
+        sim_pl = responders(pain(pop.baseline, P, pop.sensitivity, 0.0, e), pop.baseline, thr).mean()
+        exp_drug = expected_responder_rate(inh, pop.sensitivity, mu, weeks, thr, CAL, noise_sd=sd,
+                                           baseline=pop.baseline)
+        exp_pl = expected_placebo_rate(mu, weeks, thr, CAL, noise_sd=sd, baseline=baseline_quantiles(PHYS))
+        for sim, exp in ((sim_drug, exp_drug), (sim_pl, exp_pl)):
+            assert abs(sim - exp) < 5 * np.sqrt(exp * (1 - exp) / n) + 1e-3, thr
+        shifts += [abs(exp_drug - expected_responder_rate(inh, pop.sensitivity, mu, weeks, thr, CAL)),
+                   abs(exp_pl - expected_placebo_rate(mu, weeks, thr, CAL))]
+    # variability moves the rates by more than the tolerance: the test tells the two models apart
+    assert max(shifts) > 5 * np.sqrt(0.25 / n) + 1e-3
+    with pytest.raises(ValueError, match="baselines"):
+        expected_placebo_rate(mu, weeks, 0.5, CAL, noise_sd=sd)
+
+
+def _brute_force_rate(trans, base, m, sigma_p, thr, sd):
+    """The responder fraction over the placebo draw and the week's deviate, the deviate on a
+    3001-point rule on [-9, 9] (an independent, slow implementation)."""
+    from scipy.special import ndtr as phi
+
+    x = np.linspace(-9.0, 9.0, 3001)
+    w = np.exp(-x**2 / 2)
+    w /= w.sum()
+    lim = ((1 - thr) - sd * x[None, :] / base[:, None]) / trans[:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = 1.0 - phi((np.log((1.0 - lim) / lim) - m) / sigma_p)
+    p = np.where(lim >= 1.0, 1.0, np.where(lim <= 0.0, 0.0, p))
+    return float((p @ w).mean())
+
+
+@pytest.mark.parametrize("sd", [0.4, 0.6, 0.8])
+def test_variability_quadrature_is_within_its_stated_error(sd):
+    """Gauss–Hermite over the week's deviate (and the binned logits) against a brute-force rule,
+    for an arm of 1000 patients and for the placebo baseline grid, placebo locations m = μ + β
+    from -4.5 to 0.5: within the 1.5e-3 that MAX_WITHIN_PATIENT_SD's comment states."""
+    from painsim.population import baseline_quantiles, draw_patients
+
+    pop = draw_patients(PHYS, 1000, seed=11, stream=1)
+    inh = np.random.default_rng(4).uniform(0.0, 0.6, 1000)
+    grid = baseline_quantiles(PHYS)
+    trans = 1.0 - pop.sensitivity * inh
+    worst = 0.0
+    for m in np.linspace(-4.5, 0.5, 6):
+        mu = m - placebo_shift(12, CAL.tau_p)
+        for thr in OUTCOMES.values():
+            ref_d = _brute_force_rate(trans, pop.baseline, m, CAL.sigma_p, thr, sd)
+            ref_p = _brute_force_rate(np.ones(grid.size), grid, m, CAL.sigma_p, thr, sd)
+            got_d = expected_responder_rate(inh, pop.sensitivity, mu, 12, thr, CAL, noise_sd=sd, baseline=pop.baseline)
+            got_p = expected_placebo_rate(mu, 12, thr, CAL, noise_sd=sd, baseline=grid)
+            worst = max(worst, abs(got_d - ref_d), abs(got_p - ref_p))
+    assert worst < 1.5e-3
+
+
+def test_pain_with_variability_stays_on_the_scale_and_keeps_the_responders():
+    base = np.array([6.0, 4.0, 9.5])
+    P = np.array([[0.1], [0.95], [0.0]])
+    e = np.array([[0.3], [-1.0], [2.0]])
+    got = pain(base, P, np.zeros(3), 0.0, e)
+    np.testing.assert_allclose(got[:, 0], [6.0 * 0.9 + 0.3, 0.0, 10.0], rtol=1e-15)
+    assert responders(got, base, OUTCOMES["50pct"])[:, 0].tolist() == [False, True, False]
+
+
+def test_trial_placebo_mu_with_variability_meets_the_rate_over_the_population():
+    phys = PHYS.with_value("population.within_patient_pain_sd", 0.6)
+    from painsim.population import baseline_quantiles
+
+    mu = trial_placebo_mu(phys, CAL, condition="dpn", outcome="50pct", weeks=12)
+    grid = baseline_quantiles(phys)
+    got = expected_placebo_rate(mu, PLACEBO_REFERENCE_WEEKS, 0.5, CAL, noise_sd=0.6, baseline=grid)
+    assert got == pytest.approx(PHYS["placebo.dpn"], abs=1e-9)
+    without = PHYS.with_value("population.within_patient_pain_sd", 0.0)
+    assert mu != pytest.approx(trial_placebo_mu(without, CAL, condition="dpn", outcome="50pct", weeks=12), abs=1e-3)
+    with pytest.raises(ValueError, match="week-to-week pain variability alone"):
+        trial_placebo_mu(phys.with_value("population.within_patient_pain_sd", 0.8), CAL, condition="dpn",
+                         outcome="30pct", weeks=12, placebo_response=1e-4)
+    with pytest.raises(ValueError, match=r"within_patient_pain_sd = 1.5 NRS points is outside 0-0.8"):
+        trial_placebo_mu(phys.with_value("population.within_patient_pain_sd", 1.5), CAL, condition="dpn",
+                         outcome="50pct", weeks=12)
+
+
 def test_trial_placebo_mu_uses_the_condition_rate_at_the_reference_week_or_the_users_rate():
-    assert trial_placebo_mu(PHYS, CAL, condition="phn", outcome="30pct", weeks=6) == placebo_mu(
+    # without week-to-week variability μ is placebo_mu's closed form
+    phys = PHYS.with_value("population.within_patient_pain_sd", 0.0)
+    assert trial_placebo_mu(phys, CAL, condition="phn", outcome="30pct", weeks=6) == placebo_mu(
         PHYS["placebo.phn"], OUTCOMES["50pct"], PLACEBO_REFERENCE_WEEKS, CAL)
-    assert trial_placebo_mu(PHYS, CAL, condition="phn", outcome="30pct", weeks=6, placebo_response=0.35) == \
+    assert trial_placebo_mu(phys, CAL, condition="phn", outcome="30pct", weeks=6, placebo_response=0.35) == \
         placebo_mu(0.35, OUTCOMES["30pct"], 6, CAL)
     # any rate is reachable at any week: the build-up shifts the logit, it does not cap the response
     assert expected_placebo_rate(placebo_mu(0.2, 0.5, 0.5, CAL), 0.5, 0.5, CAL) == pytest.approx(0.2, rel=1e-10)

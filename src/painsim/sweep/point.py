@@ -18,6 +18,7 @@ from painsim.chain import N_OUT, Courses
 from painsim.library import ModelFileError
 from painsim.population import ARM_DRUG, ARM_PLACEBO, draw_patients
 from painsim.regimen import InvalidRegimenError
+from painsim.response import within_patient_sd
 from painsim.simulate import fixed_occupancy_course
 from painsim.sweep.grid import (
     STATUS_INFEASIBLE,
@@ -79,7 +80,7 @@ def point_arms(ctx: SweepContext, point: PreparedPoint, trial: int) -> TrialArms
     drug_pop = draw_patients(res.phys, n, seed=seed, stream=ARM_DRUG)
     pl_pop = drug_pop if exp.design == "crossover" else draw_patients(res.phys, n, seed=seed, stream=ARM_PLACEBO)
     courses = Courses.from_array(np.broadcast_to(point.ideal_course[None, :, :], (n, exp.weeks, N_OUT)))
-    return arms_from_courses(drug_pop, pl_pop, courses, mu, res.cal)
+    return arms_from_courses(drug_pop, pl_pop, courses, mu, res.cal, noise_sd=within_patient_sd(res.phys))
 
 
 def simulate_point_trial(ctx: SweepContext, point: PreparedPoint, trial: int) -> tuple[dict[str, np.ndarray], int]:
