@@ -48,7 +48,7 @@ from scipy.special import expit, logit, ndtr, ndtri
 from painsim.calibration import Calibration
 from painsim.discontinuation import NO_DROPOUT, Dropout
 from painsim.dorsal_horn import transmission
-from painsim.physiology import Physiology
+from painsim.physiology import MAX_WITHIN_PATIENT_SD, Physiology
 from painsim.population import baseline_quantiles
 
 __all__ = [
@@ -170,16 +170,6 @@ def placebo_mu(target: float, threshold: float, weeks: float, cal: Calibration) 
     if not 0.0 < target < 1.0:
         raise ValueError(f"placebo responder fraction must lie in (0, 1), got {target!r}")
     return float(logit(threshold) - placebo_shift(weeks, cal.tau_p) - cal.sigma_p * ndtri(1.0 - target))
-
-
-#: the largest week-to-week SD (NRS points) at which the expectations' quadrature was checked
-#: against brute-force integration: the responder fraction of an arm of 1000 patients, or of the
-#: placebo baseline grid, within 1.5e-3 for placebo locations μ + β from -4.5 to 0.5 (measured
-#: worst 1.1e-3). A single patient's rate is less exact (up to ~0.1 where the week's noise alone
-#: nearly decides: the integrand rises from 0 to 1 over decades of the distance to that point),
-#: and the errors of patients with different baselines and drug effects average out. At 1.0 a low
-#: placebo rate is off by up to 8e-3
-MAX_WITHIN_PATIENT_SD = 0.8
 
 
 def within_patient_sd(phys: Physiology) -> float:

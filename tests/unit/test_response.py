@@ -189,3 +189,15 @@ def test_trial_placebo_mu_uses_the_condition_rate_at_the_reference_week_or_the_u
     assert expected_placebo_rate(placebo_mu(0.2, 0.5, 0.5, CAL), 0.5, 0.5, CAL) == pytest.approx(0.2, rel=1e-10)
     with pytest.raises(ValueError, match="must lie in"):
         placebo_mu(1.2, 0.5, 12, CAL)
+
+
+def test_a_physiology_file_with_too_much_week_to_week_variability_fails_to_load(tmp_path):
+    from painsim.library import ModelFileError, models_dir
+    from painsim.physiology import parse_physiology
+
+    text = (models_dir() / "physiology.toml").read_text()
+    assert "within_patient_pain_sd = { value = 0.6," in text
+    bad = tmp_path / "physiology.toml"
+    bad.write_text(text.replace("within_patient_pain_sd = { value = 0.6,", "within_patient_pain_sd = { value = 1.5,"))
+    with pytest.raises(ModelFileError, match=r"within_patient_pain_sd: must lie in 0-0.8 NRS points"):
+        parse_physiology(bad)
