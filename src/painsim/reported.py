@@ -144,6 +144,10 @@ def _check_row(ctx: ModelFile, where: str, row: dict[str, Any]) -> None:
 
 def simulated_analysis(row: dict[str, Any]) -> str:
     """The analysis a row is simulated with (:data:`painsim.discontinuation.ANALYSES`): its own,
-    or "none" (nobody leaves) where it was not reported."""
+    or "none" (nobody leaves) where it was not reported, and for a crossover counted in its
+    completers (its periods are simulated without leaving, and leaving is independent of the
+    response, so the completers' responder fraction has the same expectation)."""
     a = row.get("analysis", "not_reported")
+    if a == "completers" and row.get("design", "parallel") == "crossover":
+        return "none"
     return "none" if a == "not_reported" else a
