@@ -26,6 +26,7 @@ No assertions: the numbers are reported, the targets are in benchmarks/README.md
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import inspect
 import json
 import os
@@ -54,17 +55,11 @@ from painsim.kernels.run import compiled_from_cache  # noqa: E402
 from painsim.library import load_drug  # noqa: E402
 from painsim.physiology import load_physiology  # noqa: E402
 from painsim.pk import theta_index  # noqa: E402
-from painsim.population import ARM_DRUG, draw_population, weekly_deviates  # noqa: E402
+from painsim.population import ARM_DRUG, draw_population  # noqa: E402
 from painsim.reference import run_reference  # noqa: E402
 from painsim.regimen import Regimen  # noqa: E402
-from painsim.response import (  # noqa: E402
-    OUTCOMES,
-    pain,
-    placebo_response,
-    responders,
-    trial_placebo_mu,
-    within_patient_sd,
-)
+from painsim.response import OUTCOMES, responders, trial_placebo_mu, within_patient_sd  # noqa: E402
+from painsim.trial import arm_pain  # noqa: E402
 
 SEED = 2024
 
@@ -86,13 +81,17 @@ def _kernel(ch, pop, reg, weeks, grid=None):
 
 
 def _responders(inh, pop, mu, cal, weeks):
-    """Responder flags {outcome: (n, weeks)} from weekly inhibition, by painsim.response (with the
-    patients' week-to-week variability, as in a trial)."""
+    """Responder flags {outcome: (n, weeks)} from weekly inhibition, by the trial's observation
+    model (painsim.trial.arm_pain: with the patients' week-to-week variability)."""
     n = len(inh)
-    p = placebo_response(pop.placebo_z[:n], mu, np.arange(1, weeks + 1, dtype=float), cal)
-    noise = within_patient_sd(load_physiology()) * weekly_deviates(pop, weeks, on_drug=True)[:n]
-    scores = pain(pop.baseline[:n], p, pop.sensitivity[:n], inh, noise)
-    return {o: responders(scores, pop.baseline[:len(inh)], OUTCOMES[o]) for o in ("50pct", "30pct")}
+    scores = arm_pain(_first(pop, n), inh, mu, cal, noise_sd=within_patient_sd(load_physiology()), on_drug=True)
+    return {o: responders(scores, pop.baseline[:n], OUTCOMES[o]) for o in ("50pct", "30pct")}
+
+
+def _first(pop, n):
+    """The first n patients of a population."""
+    return dataclasses.replace(pop, **{k: getattr(pop, k)[:n] for k in
+                                       ("index", "theta", "sensitivity", "placebo_z", "baseline", "cyp2d6", "smoker")})
 
 
 def _rss_mb() -> float:

@@ -52,6 +52,7 @@ __all__ = [
     "TrialArms",
     "TrialResult",
     "arm_dropouts",
+    "arm_pain",
     "arms_from_courses",
     "drug_courses",
     "ensemble_courses",
@@ -264,23 +265,28 @@ class TrialArms:
         return out[0][0], out[1][0], (out[0][1], out[1][1])
 
 
+def arm_pain(pop: Population, inhibition: np.ndarray | float, mu: float, cal: Calibration, *, noise_sd: float,
+             on_drug: bool, weeks: int | None = None) -> np.ndarray:
+    """Weekly pain (n, weeks) of one arm's patients by the trial's observation model
+    (:mod:`painsim.response`): the placebo response of location ``mu``, the restored inhibition
+    ``inhibition`` (shape (n, weeks); 0 on placebo) and each patient's week-to-week variability of
+    SD ``noise_sd`` (NRS points; deviates from :func:`painsim.population.weekly_deviates`, drawn
+    apart for weeks on the drug and on placebo). ``weeks`` is needed where ``inhibition`` is 0."""
+    n_weeks = np.shape(inhibition)[1] if weeks is None else weeks
+    t = np.arange(1, n_weeks + 1, dtype=float)
+    noise = noise_sd * weekly_deviates(pop, n_weeks, on_drug=on_drug) if noise_sd > 0.0 else None
+    return pain(pop.baseline, placebo_response(pop.placebo_z, mu, t, cal), pop.sensitivity, inhibition, noise)
+
+
 def arms_from_courses(drug_pop: Population, placebo_pop: Population, courses: Courses, mu: float,
                       cal: Calibration, *, noise_sd: float) -> TrialArms:
-    """Pain in both arms from the drug arm's weekly courses: the placebo response of location
-    ``mu`` in both, the drug's restored inhibition in the drug arm only, and each patient's
-    week-to-week variability of SD ``noise_sd`` (NRS points,
-    :func:`painsim.response.within_patient_sd`; deviates from
-    :func:`painsim.population.weekly_deviates`, drawn apart for weeks on the drug and on placebo)."""
-    n_weeks = courses.inhibition.shape[1]
-    weeks = np.arange(1, n_weeks + 1, dtype=float)
-
-    def noise(pop: Population, on_drug: bool) -> np.ndarray | None:
-        return noise_sd * weekly_deviates(pop, n_weeks, on_drug=on_drug) if noise_sd > 0.0 else None
-
-    pain_d = pain(drug_pop.baseline, placebo_response(drug_pop.placebo_z, mu, weeks, cal), drug_pop.sensitivity,
-                  courses.inhibition, noise(drug_pop, True))
-    pain_p = pain(placebo_pop.baseline, placebo_response(placebo_pop.placebo_z, mu, weeks, cal),
-                  placebo_pop.sensitivity, 0.0, noise(placebo_pop, False))
+    """Pain in both arms from the drug arm's weekly courses (:func:`arm_pain`): the placebo
+    response of location ``mu`` in both, the drug's restored inhibition in the drug arm only, and
+    each patient's week-to-week variability of SD ``noise_sd`` (NRS points,
+    :func:`painsim.response.within_patient_sd`)."""
+    weeks = courses.inhibition.shape[1]
+    pain_d = arm_pain(drug_pop, courses.inhibition, mu, cal, noise_sd=noise_sd, on_drug=True)
+    pain_p = arm_pain(placebo_pop, 0.0, mu, cal, noise_sd=noise_sd, on_drug=False, weeks=weeks)
     return TrialArms(drug=drug_pop, placebo=placebo_pop, courses=courses, pain_drug=pain_d, pain_placebo=pain_p)
 
 

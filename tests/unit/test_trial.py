@@ -102,3 +102,25 @@ def test_run_trial_is_its_arms_through_the_responder_rule():
     assert res.p_drug == d[:, -1].mean() and res.p_placebo == p[:, -1].mean()
     np.testing.assert_array_equal(res.responders_drug, d.mean(axis=0))
 
+
+
+def test_week_to_week_variability_is_the_patients_own_and_differs_between_crossover_periods():
+    """The trial adds each patient's weekly deviate times the physiology's SD (0.6 NRS points) to
+    the score the model gives without it; a crossover patient's drug and placebo weeks get
+    independent deviates."""
+    dlx, cal = load_drug("duloxetine"), load_calibration()
+    sd = PHYS["population.within_patient_pain_sd"]
+    mu = trial_placebo_mu(PHYS, cal, condition="dpn", outcome="50pct", weeks=4)
+    kw = dict(n_per_arm=3000, seed=3, mu=mu, cal=cal, design="crossover")
+    noisy = simulate_arms(dlx, 60, 4, phys=PHYS, **kw)
+    plain = simulate_arms(dlx, 60, 4, phys=PHYS.with_value("population.within_patient_pain_sd", 0.0), **kw)
+    d_drug = noisy.pain_drug - plain.pain_drug
+    d_pl = noisy.pain_placebo - plain.pain_placebo
+    # away from the scale's ends (chosen on the scores without variability, so the choice does not
+    # depend on the deviates) the scores are not clipped
+    inside = ((plain.pain_drug > 4 * sd) & (plain.pain_drug < 10 - 4 * sd) & (plain.pain_placebo > 4 * sd)
+              & (plain.pain_placebo < 10 - 4 * sd))
+    assert inside.mean() > 0.5
+    assert d_drug[inside].std() == pytest.approx(sd, rel=0.03) and d_pl[inside].std() == pytest.approx(sd, rel=0.03)
+    assert abs(np.corrcoef(d_drug[inside], d_pl[inside])[0, 1]) < 0.05
+    assert abs(np.corrcoef(d_drug[:, 0], d_drug[:, 1])[0, 1]) < 0.05  # weeks independent

@@ -23,10 +23,11 @@ from painsim.calibration import load_calibration
 from painsim.chain import chain
 from painsim.library import load_drug
 from painsim.physiology import load_physiology
-from painsim.population import ARM_DRUG, draw_population, weekly_deviates
+from painsim.population import ARM_DRUG, draw_population
 from painsim.reference import run_reference
 from painsim.regimen import Regimen
-from painsim.response import OUTCOMES, pain, placebo_response, responders, trial_placebo_mu, within_patient_sd
+from painsim.response import OUTCOMES, responders, trial_placebo_mu, within_patient_sd
+from painsim.trial import arm_pain
 
 pytestmark = [pytest.mark.validation, pytest.mark.slow]
 PHYS = load_physiology()
@@ -63,14 +64,13 @@ def _setup(name: str, mg_per_day: float, interval: float):
 
 
 def _flags(inh: np.ndarray, pop) -> np.ndarray:
-    """Responder flags by the trial's observation model: the placebo location a DPN trial gets and
-    each patient's week-to-week variability. (Without the variability, one flag in 480 differed
-    in four cases under the 2026-12-08 calibration, each a reference reduction within 1.2e-4 of
-    its threshold, e.g. 0.30008; with it, none on the quad grid.)"""
+    """Responder flags by the trial's observation model (:func:`painsim.trial.arm_pain`): the
+    placebo location a DPN trial gets and each patient's week-to-week variability. (Without the
+    variability, one flag in 480 differed in four cases under the 2026-12-08 calibration, each a
+    reference reduction within 1.2e-4 of its threshold, e.g. 0.30008; with it, none on the quad
+    grid.)"""
     mu = trial_placebo_mu(PHYS, CAL, condition="dpn", outcome="50pct", weeks=WEEKS)
-    p = placebo_response(pop.placebo_z, mu, np.arange(1, WEEKS + 1, dtype=float), CAL)
-    noise = within_patient_sd(PHYS) * weekly_deviates(pop, WEEKS, on_drug=True)
-    scores = pain(pop.baseline, p, pop.sensitivity, inh, noise)
+    scores = arm_pain(pop, inh, mu, CAL, noise_sd=within_patient_sd(PHYS), on_drug=True)
     return np.stack([responders(scores, pop.baseline, OUTCOMES[o]) for o in ("50pct", "30pct")])
 
 
