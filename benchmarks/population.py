@@ -26,7 +26,6 @@ No assertions: the numbers are reported, the targets are in benchmarks/README.md
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import inspect
 import json
 import os
@@ -84,14 +83,8 @@ def _responders(inh, pop, mu, cal, weeks):
     """Responder flags {outcome: (n, weeks)} from weekly inhibition, by the trial's observation
     model (painsim.trial.arm_pain: with the patients' week-to-week variability)."""
     n = len(inh)
-    scores = arm_pain(_first(pop, n), inh, mu, cal, noise_sd=within_patient_sd(load_physiology()), on_drug=True)
+    scores = arm_pain(pop.head(n), inh, mu, cal, noise_sd=within_patient_sd(load_physiology()), on_drug=True)
     return {o: responders(scores, pop.baseline[:n], OUTCOMES[o]) for o in ("50pct", "30pct")}
-
-
-def _first(pop, n):
-    """The first n patients of a population."""
-    return dataclasses.replace(pop, **{k: getattr(pop, k)[:n] for k in
-                                       ("index", "theta", "sensitivity", "placebo_z", "baseline", "cyp2d6", "smoker")})
 
 
 def _rss_mb() -> float:

@@ -44,11 +44,20 @@ SCHEMA: dict[str, dict[str, str]] = {
 #: expectations' quadrature was checked against brute-force integration
 #: (:func:`painsim.response.expected_responder_rate`): the responder fraction of an arm of 1000
 #: patients, or of the placebo baseline grid, within 1.5e-3 for placebo locations μ + β from -4.5
-#: to 0.5 (measured worst 1.0e-3 at 0.8, 8.9e-4 at 0.6). A single patient's rate is less exact (up to ~0.1 where the
-#: week's noise alone nearly decides: the integrand rises from 0 to 1 over decades of the distance
-#: to that point), and the errors of patients with different baselines and drug effects average
-#: out. At 1.0 a low placebo rate is off by up to 8e-3
+#: to 0.5 (measured worst 1.0e-3 at 0.8, 8.9e-4 at 0.6). A single patient's rate is less exact
+#: (up to ~0.1 where the week's noise alone nearly decides: the integrand rises from 0 to 1 over
+#: decades of the distance to that point), and the errors of patients with different baselines
+#: and drug effects average out. At 1.0 a low placebo rate is off by up to 8e-3
 MAX_WITHIN_PATIENT_SD = 0.8
+
+
+def within_patient_sd_problem(sd: float) -> str | None:
+    """What is wrong with a week-to-week SD of ``sd`` NRS points (None: nothing), for the file
+    loader and for :func:`painsim.response.within_patient_sd` alike."""
+    if 0.0 <= sd <= MAX_WITHIN_PATIENT_SD:
+        return None
+    return (f"must lie in 0-{MAX_WITHIN_PATIENT_SD:g} NRS points, the range in which painsim's responder "
+            "expectations were checked")
 _REQUIRED = {
     "serotonin": {"km", "vmax", "k_other", "basal", "feedback_gain", "desensitisation_tau"},
     "norepinephrine": {"k_uptake", "k_other", "feedback_gain", "desensitisation"},
@@ -118,10 +127,8 @@ def parse_physiology(path: Path, bib: frozenset[str] | None = None) -> Physiolog
             if not 0.0 < v.value < 1.0:
                 raise ctx.fail(f"{sec}.{name}", "a responder fraction must lie in (0, 1)")
     sd = sections["population"].get("within_patient_pain_sd")
-    if sd is not None and not 0.0 <= sd.value <= MAX_WITHIN_PATIENT_SD:
-        raise ctx.fail("population.within_patient_pain_sd",
-                       f"must lie in 0-{MAX_WITHIN_PATIENT_SD:g} NRS points, the range in which painsim's "
-                       "responder expectations were checked")
+    if sd is not None and (problem := within_patient_sd_problem(sd.value)):
+        raise ctx.fail("population.within_patient_pain_sd", problem)
     return Physiology(sections=sections, path=str(path), sha256=hashlib.sha256(data).hexdigest())
 
 

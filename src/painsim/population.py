@@ -126,6 +126,11 @@ class Population:
     def size(self) -> int:
         return len(self.index)
 
+    def head(self, n: int) -> Population:
+        """The first ``n`` patients (every per-patient array cut; seed and stream kept)."""
+        return dataclasses.replace(self, **{f.name: getattr(self, f.name)[:n] for f in dataclasses.fields(self)
+                                            if isinstance(getattr(self, f.name), np.ndarray)})
+
 
 @nb.njit(cache=True)
 def _baseline_rate(pain_min, pain_mean):

@@ -48,7 +48,7 @@ from scipy.special import expit, logit, ndtr, ndtri
 from painsim.calibration import Calibration
 from painsim.discontinuation import NO_DROPOUT, Dropout
 from painsim.dorsal_horn import transmission
-from painsim.physiology import MAX_WITHIN_PATIENT_SD, Physiology
+from painsim.physiology import MAX_WITHIN_PATIENT_SD, Physiology, within_patient_sd_problem
 from painsim.population import baseline_quantiles
 
 __all__ = [
@@ -180,13 +180,12 @@ def within_patient_sd(phys: Physiology) -> float:
     Raises
     ------
     ValueError
-        Outside 0 … :data:`MAX_WITHIN_PATIENT_SD`.
+        Outside 0 … :data:`MAX_WITHIN_PATIENT_SD` (a value set through
+        :meth:`~painsim.physiology.Physiology.with_value`; a file with it does not load).
     """
     sd = float(phys.get("population.within_patient_pain_sd", 0.0) or 0.0)
-    if not 0.0 <= sd <= MAX_WITHIN_PATIENT_SD:
-        raise ValueError(f"population.within_patient_pain_sd = {sd:g} NRS points is outside 0-"
-                         f"{MAX_WITHIN_PATIENT_SD:g}, the range in which painsim's responder expectations "
-                         f"were checked; give a value in it")
+    if problem := within_patient_sd_problem(sd):
+        raise ValueError(f"population.within_patient_pain_sd = {sd:g}: {problem}")
     return sd
 
 

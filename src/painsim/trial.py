@@ -408,10 +408,11 @@ def ensemble_rates(drug: DrugSpec, mg_per_day: float, weeks: int, n_draws: int, 
     courses = ensemble_courses([(d.drug, d.cal) for d in draws], mg_per_day, weeks, drug_pop, phys=phys,
                                titration=titration, p_miss=p_miss, progress=progress, engine=engine)
     rates = []
+    noise_sd = within_patient_sd(phys)
     for draw, crs in zip(draws, courses, strict=True):
         mu = trial_placebo_mu(phys, draw.cal, condition=condition, outcome=outcome, weeks=weeks,
                               placebo_response=placebo_response, dropout=drop_p)
-        arms = arms_from_courses(drug_pop, pl_pop, crs, mu, draw.cal, noise_sd=within_patient_sd(phys))
+        arms = arms_from_courses(drug_pop, pl_pop, crs, mu, draw.cal, noise_sd=noise_sd)
         (kd, nd), (kp, npl), _ = arms.analysed(outcome, drop_d, drop_p)
         rates.append((kd[-1] / nd[-1], kp[-1] / npl[-1]))
     p_drug, p_placebo = np.array(rates, dtype=float).reshape(-1, 2).T

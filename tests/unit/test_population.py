@@ -84,3 +84,12 @@ def test_baseline_quantiles_are_the_drawn_distribution():
     assert np.all(np.diff(grid) > 0) and 4.0 < grid[0] and grid[-1] < 10.0
     np.testing.assert_allclose(grid, np.quantile(drawn, (np.arange(20) + 0.5) / 20), atol=0.03)
     assert baseline_quantiles(PHYS, 400).mean() == pytest.approx(5.9, abs=0.01)  # Goldstein 2005 mean
+
+
+def test_head_is_the_smaller_population():
+    dlx = load_drug("duloxetine")
+    big, small = draw_population(dlx, PHYS, 50, seed=4, stream=1), draw_population(dlx, PHYS, 20, seed=4, stream=1)
+    head = big.head(20)
+    assert (head.seed, head.stream, head.size) == (4, 1, 20)
+    for k in ("index", "theta", "sensitivity", "placebo_z", "baseline", "cyp2d6", "smoker"):
+        np.testing.assert_array_equal(getattr(head, k), getattr(small, k), err_msg=k)

@@ -173,7 +173,7 @@ def test_trial_placebo_mu_with_variability_meets_the_rate_over_the_population():
     with pytest.raises(ValueError, match="week-to-week pain variability alone"):
         trial_placebo_mu(phys.with_value("population.within_patient_pain_sd", 0.8), CAL, condition="dpn",
                          outcome="30pct", weeks=12, placebo_response=1e-4)
-    with pytest.raises(ValueError, match=r"within_patient_pain_sd = 1.5 NRS points is outside 0-0.8"):
+    with pytest.raises(ValueError, match=r"within_patient_pain_sd = 1.5: must lie in 0-0.8 NRS points"):
         trial_placebo_mu(phys.with_value("population.within_patient_pain_sd", 1.5), CAL, condition="dpn",
                          outcome="50pct", weeks=12)
 
