@@ -41,12 +41,13 @@ morris_levels = 4
 sobol_n = 256
 seed = 7
 [sensitivity.parameters]
-"calibration.w_ne" = { low = 5.5, high = 22.0, scale = "log" }
-"calibration.w_5ht" = { low = 0.4, high = 1.7, scale = "log" }
-"calibration.sigma_p" = { low = 1.1, high = 4.5, scale = "log" }
+"calibration.w_ne" = { low = 0.6, high = 2.4, scale = "log" }
+"calibration.w_5ht" = { low = 1.57, high = 6.3, scale = "log" }
+"calibration.sigma_p" = { low = 1.06, high = 4.2, scale = "log" }
+"calibration.tau_p" = { low = 1.86, high = 7.4, scale = "log" }
 "physiology.norepinephrine.feedback_gain" = { low = 0.65, high = 2.6, scale = "log" }
-"drug.duloxetine.pk.cl" = { low = 44.0, high = 218.0, scale = "log" }
-"drug.duloxetine.occupancy.net.ec50" = { low = 74.0, high = 295.0, scale = "log" }
+"drug.duloxetine.pk.cl" = { low = 57.0, high = 114.0, scale = "log" }
+"drug.duloxetine.occupancy.net.ec50" = { low = 29.0, high = 116.0, scale = "log" }
 """
 
 
