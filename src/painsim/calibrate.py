@@ -7,8 +7,13 @@ clinical-outcomes §7 of the shared reference data, overlapping trials counted o
 - Sultan 2008: duloxetine 60 vs 120 mg, no dose–response (NNT 5.8 vs 5.7);
 - Finnerup 2015: SNRI class NNT 6.4 (5.2–8.4);
 - Sindrup & Jensen 1999: SSRI NNT 6.7 (≥ 50 % relief, DPN);
-- Moore 2014 IPD: the responder fraction still rises between weeks 8 and 12 in DPN, reaching a
-  plateau by 8–12 weeks — taken here as "week-8 responder fraction = 95 % (SE 2 %) of week 12".
+- Hardy 2007 (pooled Lilly DPN trials): of the placebo patients with a sustained ≥ 30 % response
+  at week 12, 40.2 % first responded in week 1 or 2 — the onset of the placebo response. The
+  abstract gives no subgroup size: its SE is binomial at the largest subgroup the pooled placebo
+  arms allow (339 patients, Skljarevski 2012, times Lunn 2014's 41.1 % responders at week 12:
+  139), a lower bound on the SE. (Until 2026-12-08 this place held an invented target, "week-8
+  responder fraction = 95 % (SE 2 %) of week 12", a reading of Moore 2014's "plateau by 8–12
+  weeks".)
 
 Not trained on: the TCA class (Finnerup 2015, NNT 3.6). Once duloxetine's NET occupancy is the
 measured one (Moriguchi 2017), no weighting of 5-HT and NE reuptake carries the SSRIs, the SNRIs
@@ -16,12 +21,13 @@ and the TCAs at once (the TCAs, at similar or lower transporter occupancy, are r
 effective): the TCAs exceed the reuptake model, and fitting w_NE to them made every NET-selective
 drug a strong analgesic. The TCA rows are validation rows (docs/model.md, section 7).
 
-Parameters: w_NE and w_5HT (dorsal horn), σ_p and τ_p (placebo spread and build-up).
+Parameters: w_NE and w_5HT (dorsal horn), σ_p and τ_p (placebo spread and mean onset).
 Objective: the sum over targets of ((simulated − observed)/SE)², on the risk-difference scale for
 NNTs (RD = 1/NNT, SE from the 95 % interval: (1/low − 1/high)/3.92) and on the proportion scale for
 arm rates (binomial SE with the reported n). Sindrup reports no interval: its SE is taken as 0.05
 (the SE of a risk difference near 0.15 in a pooled ~200-patient comparison) — an assumption,
-recorded in the output.
+recorded in the output. Hardy 2007's share is the expectation of the placebo arm
+(:func:`painsim.response.expected_early_share`) under the Lunn 2014 trials' placebo model.
 
 Simulated responder rates are expectations over the placebo draw (computed exactly given each
 virtual patient's drug effect) and over the week-to-week variability (quadrature,
@@ -52,7 +58,9 @@ from painsim.population import ARM_DRUG, baseline_quantiles, draw_population
 from painsim.reported import load_reported_outcomes, simulated_analysis
 from painsim.response import (
     OUTCOMES,
+    PlaceboUnreachable,
     ResponderBins,
+    expected_early_share,
     expected_placebo_rate,
     responder_bins,
     trial_placebo_mu,
@@ -69,10 +77,18 @@ SINDRUP_SE = 0.05
 START_W_NE, START_W_5HT = 3.0, 0.5
 #: starting points (ln sigma_p, ln tau_p/week) of the inner fit; the best result is kept
 INNER_STARTS = ((0.0, 0.5), (0.5, 1.0), (1.0, 1.5))
-#: the inner fit's search box: sigma_p 0.05-20 (logit scale), tau_p 0.1-52 weeks (a build-up faster
-#: than a day is instant for weekly means, one slower than a year does not act in a 12-week trial)
+#: the inner fit's search box: sigma_p 0.05-20 (logit scale), tau_p 0.1-52 weeks (a mean onset
+#: under a day is instant for weekly means; beyond ~40 weeks too few responses set in by week 12
+#: for a 25 % placebo rate, and the search is turned back before the bound)
 INNER_BOUNDS = ((math.log(0.05), math.log(20.0)), (math.log(0.1), math.log(52.0)))
-MOORE_RATIO, MOORE_SE = 0.95, 0.02
+#: the inner fit's value where the placebo model cannot reach a reported placebo rate
+UNREACHABLE_OBJECTIVE = 1e6
+#: Hardy 2007 (Pain Med 8:397, abstract): share of the sustained >= 30 % placebo responders at week 12
+#: who first responded in week 1 or 2 of the pooled Lilly DPN trials
+HARDY_PLACEBO_EARLY, HARDY_EARLY_WEEKS, HARDY_WEEKS = 0.402, 2, 12
+#: the largest subgroup the pooled placebo arms allow: 115 + 108 + 116 patients (Skljarevski 2012,
+#: table 4) times the week-12 >= 30 % placebo responder rate of the same trials (Lunn 2014, 41.1 %)
+HARDY_PLACEBO_SUBGROUP_MAX = round(339 * 0.411)
 
 
 @dataclass(frozen=True)
@@ -80,7 +96,7 @@ class Target:
     """One number the fit tries to reproduce."""
 
     key: str
-    kind: str  # "arm", "rd", "rd_diff", "ratio"
+    kind: str  # "arm", "rd", "rd_diff", "onset_share"
     observed: float
     se: float
     detail: str
@@ -125,10 +141,12 @@ def training_targets(rows: list[dict]) -> list[Target]:
     out.append(Target("sindrup1999_ssri_dpn", "rd", 1 / r["nnt"], SINDRUP_SE,
                       "risk difference 1/NNT; SE assumed (no interval reported)",
                       "assumed: no interval reported (the SE of a risk difference near 0.15 in ~200 patients)"))
-    out.append(Target("moore2014_plateau", "ratio", MOORE_RATIO, MOORE_SE,
-                      "duloxetine 60 mg DPN: responders at week 8 / week 12",
-                      "assumed: the ratio and its SE are a reading of Moore 2014's plateau by 8-12 weeks, "
-                      "not a reported number"))
+    p, n = HARDY_PLACEBO_EARLY, HARDY_PLACEBO_SUBGROUP_MAX
+    out.append(Target("hardy2007_placebo_early_onset", "onset_share", p, math.sqrt(p * (1 - p) / n),
+                      "placebo, DPN: share of the sustained >= 30 % responders at week 12 first responding "
+                      "in week 1 or 2",
+                      f"bounded: binomial at the largest subgroup the pooled placebo arms allow ({n} = 339 x "
+                      "41.1 %); the abstract gives no size, so this SE is a lower bound"))
     return out
 
 
@@ -143,8 +161,6 @@ class _Scenarios:
     stage functions the kernels use and averages the inhibition over the week.
     """
 
-    WEEK8 = 8
-
     def __init__(self, phys: Physiology, n: int, seed: int, rows: list[dict]):
         self.phys = phys
         self.rows = {r["key"]: r for r in rows}
@@ -156,9 +172,9 @@ class _Scenarios:
         for drug, dose, weeks in self.keys:
             if drug not in self.pops:
                 self.pops[drug] = draw_population(load_drug(drug), phys, n, seed=seed, stream=ARM_DRUG)
-            # the last week, week 8 (the plateau target) and the weeks a LOCF analysis carries forward
+            # the last week and the weeks a LOCF analysis carries forward
             early = set(range(1, min(weeks, load_discontinuation().onset_weeks)))
-            wanted = sorted(({weeks, self.WEEK8} if weeks >= self.WEEK8 else {weeks}) | early)
+            wanted = sorted({weeks} | early)
             windows = tuple((HOURS_PER_WEEK * (w - 1), HOURS_PER_WEEK * w) for w in wanted)
             c = drug_courses(load_drug(drug), dose, weeks, self.pops[drug], phys=phys, cal=placeholder,
                              record_windows=windows)
@@ -255,9 +271,10 @@ def simulate_targets(sc: _Scenarios, cal: Calibration, targets: list[Target]) ->
         elif t.kind == "rd":
             pd, pp = arm_rate(rows[t.key])
             out[t.key] = pd - pp
-        elif t.kind == "ratio":
-            r = rows["lunn2014_dlx60_dpn_50"]
-            out[t.key] = arm_rate(r, week=8, placebo_row=lunn)[0] / arm_rate(r, placebo_row=lunn)[0]
+        elif t.kind == "onset_share":
+            out[t.key] = expected_early_share(placebo_location(lunn), cal, threshold=OUTCOMES["30pct"],
+                                              weeks=HARDY_WEEKS, early=HARDY_EARLY_WEEKS, noise_sd=sd,
+                                              baseline=grid)
     return out
 
 
@@ -361,7 +378,8 @@ def check_calibration(path: str | os.PathLike | None = None, *, phys: Physiology
     stats["targets"] = [{"key": t.key, "what": t.detail, "observed": t.observed, "simulated": sim[t.key],
                          "se": t.se, "se_basis": t.se_basis, "z": (sim[t.key] - t.observed) / t.se}
                         for t in targets]
-    stats["assumed_se"] = [t.key for t in targets if t.se_basis.startswith("assumed")]
+    # an SE the source does not give: assumed, or a bound from the source's other numbers
+    stats["assumed_se"] = [t.key for t in targets if t.se_basis.startswith(("assumed", "bounded"))]
     stats["calibration_file"] = str(p)
     return stats
 
@@ -378,10 +396,15 @@ def calibrate(*, n: int = N_PER_DRUG, seed: int = CALIBRATION_SEED, phys: Physio
     def inner(w_ne: float, w_5ht: float) -> tuple[float, np.ndarray]:
         def f(x):
             cal = Calibration(w_ne=w_ne, w_5ht=w_5ht, sigma_p=math.exp(x[0]), tau_p=math.exp(x[1]))
-            return objective(sc, cal, targets)
-        # several starts: from some, Nelder–Mead slides onto the plateau at tau_p -> 0 (the placebo
-        # response fully expressed from week 1), a spurious minimum above the real one, and which
-        # start does so has flipped with perturbations of w in the 8th digit
+            try:
+                return objective(sc, cal, targets)
+            except PlaceboUnreachable:
+                # a mean onset so late that fewer placebo responses have set in by week 12 than the
+                # reported placebo rate needs: outside the model, so the search is turned back
+                return UNREACHABLE_OBJECTIVE
+        # several starts: from some, Nelder–Mead slid onto a spurious plateau at tau_p -> 0 with the
+        # earlier placebo build-up (an instant placebo response), and which start does so flipped
+        # with perturbations of w in the 8th digit; the starts are kept
         best = None
         for x0 in INNER_STARTS:
             res = minimize(f, x0=np.array(x0), method="Nelder-Mead", bounds=INNER_BOUNDS,
@@ -433,7 +456,9 @@ def calibrate(*, n: int = N_PER_DRUG, seed: int = CALIBRATION_SEED, phys: Physio
            if stats["ln_covariance"] is not None else {}),
         "data_keys": sorted({t.key.split(":")[0] for t in targets}),
         "parameters": {
-            name: {"value": float(f"{getattr(cal, name):.8g}"), **ci(name), "unit": PARAMETERS[name][0],
+            # full precision: the objective has small steps (see test_calibration._same_fit), and a
+            # rounded parameter can sit across one from the fitted point
+            name: {"value": float(getattr(cal, name)), **ci(name), "unit": PARAMETERS[name][0],
                    "note": PARAMETERS[name][1], "source": "fitted by painsim calibrate to data_keys"}
             for name in PARAMETERS
         },

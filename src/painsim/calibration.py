@@ -2,8 +2,8 @@
 
 Four numbers cannot be measured and are fitted to the training set (see
 :mod:`painsim.calibrate`): the weights of NE and 5-HT receptor activation in the dorsal horn
-(w_NE, w_5HT), the spread of the placebo response on the logit scale (σ_p) and its build-up time
-constant (τ_p, weeks). The file also records the data keys used, the objective and its value, the
+(w_NE, w_5HT), the spread of the placebo response on the logit scale (σ_p) and its mean onset
+(τ_p, weeks). The file also records the data keys used, the objective and its value, the
 date and the painsim version. Its dialect is ``painsim-calibration/1``, read through
 :mod:`painsim.modelfile`.
 """
@@ -29,9 +29,9 @@ PARAMETERS = {
     "w_ne": ("1", "weight of alpha2 activation by NE (per unit rise of r_NE)"),
     "w_5ht": ("1", "weight of net inhibitory 5-HT receptor activation"),
     "sigma_p": ("1", "SD of the placebo response on the logit scale"),
-    "tau_p": ("week", "time constant of the placebo response build-up"),
+    "tau_p": ("week", "mean onset of a patient's placebo response (exponential between patients)"),
 }
-#: parameters that divide (a spread and a time constant): they must be positive
+#: parameters that divide (a spread and a mean onset): they must be positive
 _POSITIVE = {"sigma_p", "tau_p"}
 _RERUN = "rerun `painsim calibrate` (`--in-place` for the shipped file)"
 #: plain top-level fields (what `painsim calibrate` records with the parameters) and their kinds

@@ -18,7 +18,9 @@ Per patient:
 - baseline pain (0–10) from the trial inclusion criterion and the reported mean: the
   maximum-entropy distribution on [min, 10] with that mean (an exponential truncated at 10);
 - sensitivity to restored descending inhibition ``s ~ U(0, s_max)``;
-- a standard-normal placebo deviate z (the placebo response is ``expit(μ_p + σ_p z)``);
+- a standard-normal placebo deviate z (the size of the placebo response, ``expit(μ_p + σ_p z)``)
+  and a standard-exponential deviate E (its onset: the response is present from ``τ_p·E`` weeks
+  into a trial on; :mod:`painsim.response`);
 - per week of a trial, a standard-normal deviate of week-to-week pain variability
   (:func:`weekly_deviates`), drawn when the trial's weeks are known.
 """
@@ -58,6 +60,7 @@ K_BASELINE = 3
 K_CYP2D6 = 4
 K_SMOKER = 5
 K_DROPOUT = 6  # discontinuation (painsim.discontinuation)
+K_ONSET = 7  # onset of the placebo response (painsim.response)
 #: week-to-week pain variability: + 2·(week − 1), one block while on the drug and one while on
 #: placebo, so the two periods of a crossover patient get independent weeks
 K_WEEKLY_DRUG = 1 << 18
@@ -107,6 +110,9 @@ class Population:
         PK parameter vectors (see :func:`painsim.pk.theta`).
     sensitivity, placebo_z, baseline : ndarray
         s (fraction), placebo deviate, baseline pain (0–10).
+    placebo_onset : ndarray
+        Standard-exponential deviate of the onset of the placebo response (the onset is
+        ``τ_p·placebo_onset`` weeks).
     cyp2d6 : ndarray of int8
         0 poor, 1 intermediate, 2 normal, 3 ultra-rapid metaboliser.
     smoker : ndarray of bool
@@ -118,6 +124,7 @@ class Population:
     theta: np.ndarray
     sensitivity: np.ndarray
     placebo_z: np.ndarray
+    placebo_onset: np.ndarray
     baseline: np.ndarray
     cyp2d6: np.ndarray
     smoker: np.ndarray
@@ -188,6 +195,7 @@ def _draw_basics(seed, stream, idx, s_max, pain_min, pain_mean, f_pm, f_im, f_um
     n = idx.shape[0]
     sens = np.empty(n)
     z = np.empty(n)
+    onset = np.empty(n)
     base = np.empty(n)
     cyp = np.empty(n, dtype=np.int8)
     smoke = np.empty(n, dtype=np.bool_)
@@ -196,29 +204,31 @@ def _draw_basics(seed, stream, idx, s_max, pain_min, pain_mean, f_pm, f_im, f_um
         p = idx[i]
         sens[i] = s_max * uniform(seed, stream, p, K_SENS)
         z[i] = normal(seed, stream, p, K_PLACEBO)
+        onset[i] = -math.log(uniform(seed, stream, p, K_ONSET))
         u = uniform(seed, stream, p, K_BASELINE)
         base[i] = _baseline_at(u, pain_min, lam)
         u = uniform(seed, stream, p, K_CYP2D6)
         cyp[i] = 0 if u < f_pm else (1 if u < f_pm + f_im else (3 if u > 1.0 - f_um else 2))
         smoke[i] = uniform(seed, stream, p, K_SMOKER) < f_smoke
-    return sens, z, base, cyp, smoke
+    return sens, z, onset, base, cyp, smoke
 
 
 def draw_patients(phys: Physiology, n: int, *, seed: int, stream: int, start: int = 0) -> Population:
     """Draw the drug-independent quantities of patients ``start … start+n−1`` of one stream:
-    sensitivity, placebo deviate, baseline pain, CYP2D6 phenotype and smoking (``theta`` empty).
+    sensitivity, placebo deviates (size and onset), baseline pain, CYP2D6 phenotype and smoking
+    (``theta`` empty).
 
     The same patients as :func:`draw_population` gives (which adds their PK parameters); used
     on its own for an idealised inhibitor, which has no pharmacokinetics.
     """
     idx = np.arange(start, start + n, dtype=np.int64)
     freq = {k: phys.get(f"population.{k}", 0.0) or 0.0 for k in ("cyp2d6_pm", "cyp2d6_im", "cyp2d6_um", "smokers")}
-    sens, z, base, cyp, smoke = _draw_basics(
+    sens, z, onset, base, cyp, smoke = _draw_basics(
         seed, stream, idx, phys["dorsal_horn.s_max"], phys["population.baseline_pain_min"],
         phys["population.baseline_pain_mean"], freq["cyp2d6_pm"], freq["cyp2d6_im"],
         freq["cyp2d6_um"], freq["smokers"])
     return Population(seed=seed, stream=stream, index=idx, theta=np.zeros((n, 0)), sensitivity=sens,
-                      placebo_z=z, baseline=base, cyp2d6=cyp, smoker=smoke)
+                      placebo_z=z, placebo_onset=onset, baseline=base, cyp2d6=cyp, smoker=smoke)
 
 
 def draw_population(drug: DrugSpec, phys: Physiology, n: int, *, seed: int, stream: int,

@@ -275,7 +275,8 @@ def arm_pain(pop: Population, inhibition: np.ndarray | float, mu: float, cal: Ca
     n_weeks = np.shape(inhibition)[1] if weeks is None else weeks
     t = np.arange(1, n_weeks + 1, dtype=float)
     noise = noise_sd * weekly_deviates(pop, n_weeks, on_drug=on_drug) if noise_sd > 0.0 else None
-    return pain(pop.baseline, placebo_response(pop.placebo_z, mu, t, cal), pop.sensitivity, inhibition, noise)
+    return pain(pop.baseline, placebo_response(pop.placebo_z, pop.placebo_onset, mu, t, cal), pop.sensitivity,
+                inhibition, noise)
 
 
 def arms_from_courses(drug_pop: Population, placebo_pop: Population, courses: Courses, mu: float,

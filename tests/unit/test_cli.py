@@ -123,18 +123,18 @@ def test_trial_json_interface():
 
 
 def test_trial_text_and_options():
-    r = run("trial", "--drug", "amitriptyline", "--dose", "75", "--weeks", "6", "--patients", "200",
+    r = run("trial", "--drug", "desipramine", "--dose", "150", "--weeks", "6", "--patients", "200",
             "--outcome", "30pct", "--condition", "phn", "--design", "crossover", "--placebo-response", "0.2")
     assert r.returncode == 0, r.stderr
     # the same run as JSON: the text reports its rates and NNT = 1/(p_drug - p_placebo)
-    j = run("trial", "--drug", "amitriptyline", "--dose", "75", "--weeks", "6", "--patients", "200",
+    j = run("trial", "--drug", "desipramine", "--dose", "150", "--weeks", "6", "--patients", "200",
             "--outcome", "30pct", "--condition", "phn", "--design", "crossover", "--placebo-response", "0.2",
             "--json")
     assert j.returncode == 0, j.stderr
     out = json.loads(j.stdout)
     assert out["design"] == "crossover" and out["condition"] == "phn" and out["outcome"] == "30pct"
     lines = r.stdout.splitlines()
-    assert lines[0].startswith("Amitriptyline 75 mg/day vs placebo, 6 weeks, crossover, phn, 200 per arm")
+    assert lines[0].startswith("Desipramine 150 mg/day vs placebo, 6 weeks, crossover, phn, 200 per arm")
     assert lines[1] == (f"responders (>= 30 % pain reduction): drug {out['p_drug']:.1%}, "
                         f"placebo {out['p_placebo']:.1%}")
     nnt = 1 / (out["p_drug"] - out["p_placebo"])

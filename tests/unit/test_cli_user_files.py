@@ -71,7 +71,9 @@ def test_own_calibration_file_changes_the_trial(capsys, tmp_path):
     shipped = (models_dir() / "calibration.toml").read_text(encoding="utf-8")
     value = re.search(r"(?m)^w_ne = \{ value = ([0-9.]+)", shipped).group(1)
     mine = tmp_path / "weak_ne.toml"
-    mine.write_text(shipped.replace(f"w_ne = {{ value = {value}", "w_ne = { value = 0.5", 1), encoding="utf-8")
+    weak_value = f"{float(value) / 24:.6g}"
+    mine.write_text(shipped.replace(f"w_ne = {{ value = {value}", f"w_ne = {{ value = {weak_value}", 1),
+                    encoding="utf-8")
     args = ("trial", "--drug", "reboxetine", "--dose", "8", "--weeks", "6", "--patients", "400", "--model-draws", "0",
             "--json")
     _, out, _ = cli(capsys, *args)

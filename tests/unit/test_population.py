@@ -29,6 +29,7 @@ def test_patient_is_the_same_whatever_population_size_or_chunk():
     np.testing.assert_array_equal(big.theta[40:50], part.theta)
     np.testing.assert_array_equal(big.sensitivity[40:50], part.sensitivity)
     np.testing.assert_array_equal(big.placebo_z[40:50], part.placebo_z)
+    np.testing.assert_array_equal(big.placebo_onset[40:50], part.placebo_onset)
 
 
 def test_population_distributions():
@@ -40,13 +41,18 @@ def test_population_distributions():
     assert pop.smoker.mean() == pytest.approx(0.154, abs=0.01)
     cl = pop.theta[:, theta_index("cl")]
     assert np.std(np.log(cl[pop.cyp2d6 == 2])) > 0.1  # variability applied
+    # the placebo onset deviate is standard exponential and independent of the size deviate
+    assert pop.placebo_onset.min() > 0.0
+    assert pop.placebo_onset.mean() == pytest.approx(1.0, abs=0.03)
+    assert np.mean(pop.placebo_onset > 2.0) == pytest.approx(np.exp(-2.0), abs=0.01)
+    assert abs(np.corrcoef(pop.placebo_onset, pop.placebo_z)[0, 1]) < 0.03
 
 
 def test_draw_patients_are_draw_populations_patients():
     """The idealised inhibitor's patients (no PK) are the same people as a drug trial's."""
     full = draw_population(load_drug("duloxetine"), PHYS, 50, seed=4, stream=2)
     mine = draw_patients(PHYS, 50, seed=4, stream=2)
-    for k in ("index", "sensitivity", "placebo_z", "baseline", "cyp2d6", "smoker"):
+    for k in ("index", "sensitivity", "placebo_z", "placebo_onset", "baseline", "cyp2d6", "smoker"):
         np.testing.assert_array_equal(getattr(full, k), getattr(mine, k), err_msg=k)
     assert mine.theta.shape == (50, 0)
 
@@ -91,5 +97,5 @@ def test_head_is_the_smaller_population():
     big, small = draw_population(dlx, PHYS, 50, seed=4, stream=1), draw_population(dlx, PHYS, 20, seed=4, stream=1)
     head = big.head(20)
     assert (head.seed, head.stream, head.size) == (4, 1, 20)
-    for k in ("index", "theta", "sensitivity", "placebo_z", "baseline", "cyp2d6", "smoker"):
+    for k in ("index", "theta", "sensitivity", "placebo_z", "placebo_onset", "baseline", "cyp2d6", "smoker"):
         np.testing.assert_array_equal(getattr(head, k), getattr(small, k), err_msg=k)

@@ -11,12 +11,13 @@ from painsim.physiology import load_physiology
 from painsim.response import (
     OUTCOMES,
     PLACEBO_REFERENCE_WEEKS,
+    PlaceboUnreachable,
     expected_placebo_rate,
     expected_responder_rate,
     pain,
     placebo_mu,
+    placebo_onset_fraction,
     placebo_response,
-    placebo_shift,
     responders,
     trial_placebo_mu,
 )
@@ -25,20 +26,24 @@ CAL = load_calibration()
 PHYS = load_physiology()
 
 
-def test_placebo_response_builds_up_on_the_logit_scale_from_week_1():
-    z = np.linspace(-3, 3, 101)
+def test_placebo_response_sets_in_at_each_patients_own_onset():
+    rng = np.random.default_rng(2)
+    z = rng.standard_normal(4000)
+    onset = rng.exponential(size=4000)
     weeks = np.arange(1, 13, dtype=float)
     mu = -1.2
-    got = placebo_response(z, mu, weeks, CAL)
-    beta = np.log(1 - np.exp(-weeks / CAL.tau_p))
-    np.testing.assert_allclose(got, expit(mu + CAL.sigma_p * z[:, None] + beta[None, :]), rtol=1e-13)
-    assert np.all(np.diff(got, axis=1) > 0) and np.all(got < 1.0)  # builds up, never reaches 1
-    assert np.all(beta < 0) and np.all(np.diff(beta) > 0)
-    # the patients with the largest responses are placebo responders from the first week on
-    assert (got[:, 0] >= 0.5).any() and (got[:, 0] >= 0.5).mean() < (got[:, -1] >= 0.5).mean()
-    # the scalar build-up (libm) and the array one (numpy) are the same function
-    assert placebo_shift(3.0, CAL.tau_p) == pytest.approx(float(placebo_shift(np.array([3.0]), CAL.tau_p)[0]),
-                                                          rel=1e-14)
+    got = placebo_response(z, onset, mu, weeks, CAL)
+    present = CAL.tau_p * onset[:, None] <= weeks[None, :]
+    # absent before the onset, then the patient's full size, unchanged
+    np.testing.assert_array_equal(got[~present], 0.0)
+    np.testing.assert_allclose(got, np.where(present, expit(mu + CAL.sigma_p * z)[:, None], 0.0), rtol=1e-15)
+    assert np.all(np.diff(present.astype(int), axis=1) >= 0)  # once set in, it stays
+    # onsets spread over the weeks: responders appear in week 1 and keep appearing afterwards
+    assert 0 < (got[:, 0] >= 0.5).mean() < (got[:, 5] >= 0.5).mean() < (got[:, -1] >= 0.5).mean()
+    # the fraction set in by week w is F(w) = 1 - exp(-w/tau_p), scalar (libm) or array (numpy)
+    f = placebo_onset_fraction(weeks, CAL.tau_p)
+    np.testing.assert_allclose(present.mean(axis=0), f, atol=0.03)
+    assert placebo_onset_fraction(3.0, CAL.tau_p) == pytest.approx(float(f[2]), rel=1e-14)
 
 
 def test_pain_and_responders_follow_the_definitions():
@@ -73,7 +78,7 @@ def test_expected_rates_match_a_simulated_population():
     base = np.full(n, 6.0)
     s = rng.uniform(0, 1, n)
     inh = np.full(n, 0.3)
-    P = placebo_response(z, mu, np.array([float(weeks)]), CAL)
+    P = placebo_response(z, rng.exponential(size=n), mu, np.array([float(weeks)]), CAL)
     for outcome, thr in OUTCOMES.items():
         sim_drug = responders(pain(base, P, s, inh[:, None]), base, thr).mean()
         sim_pl = responders(pain(base, P, s, 0.0), base, thr).mean()
@@ -94,7 +99,7 @@ def test_expected_rates_with_week_to_week_variability_match_a_simulated_populati
     pop = draw_patients(PHYS, n, seed=11, stream=1)
     mu, weeks = placebo_mu(0.25, 0.5, 12, CAL), 12
     inh = np.random.default_rng(4).uniform(0.0, 0.6, n)
-    P = placebo_response(pop.placebo_z, mu, np.array([float(weeks)]), CAL)
+    P = placebo_response(pop.placebo_z, pop.placebo_onset, mu, np.array([float(weeks)]), CAL)
     e = sd * weekly_deviates(pop, 1, on_drug=True)
     shifts = []
     for thr in OUTCOMES.values():
@@ -131,8 +136,9 @@ def _brute_force_rate(trans, base, m, sigma_p, thr, sd):
 @pytest.mark.parametrize("sd", [0.4, 0.6, 0.8])
 def test_variability_quadrature_is_within_its_stated_error(sd):
     """Gauss–Hermite over the week's deviate (and the binned logits) against a brute-force rule,
-    for an arm of 1000 patients and for the placebo baseline grid, placebo locations m = μ + β
-    from -4.5 to 0.5: within the 1.5e-3 that MAX_WITHIN_PATIENT_SD's comment states."""
+    for an arm of 1000 patients and for the placebo baseline grid, placebo locations μ from -4.5
+    to 0.5 (at a week long after every onset, F = 1): within the 1.5e-3 that
+    MAX_WITHIN_PATIENT_SD's comment states."""
     from painsim.population import baseline_quantiles, draw_patients
 
     pop = draw_patients(PHYS, 1000, seed=11, stream=1)
@@ -140,13 +146,15 @@ def test_variability_quadrature_is_within_its_stated_error(sd):
     grid = baseline_quantiles(PHYS)
     trans = 1.0 - pop.sensitivity * inh
     worst = 0.0
+    late = 1e6 * CAL.tau_p  # F(late) = 1
     for m in np.linspace(-4.5, 0.5, 6):
-        mu = m - placebo_shift(12, CAL.tau_p)
+        mu = m
         for thr in OUTCOMES.values():
             ref_d = _brute_force_rate(trans, pop.baseline, m, CAL.sigma_p, thr, sd)
             ref_p = _brute_force_rate(np.ones(grid.size), grid, m, CAL.sigma_p, thr, sd)
-            got_d = expected_responder_rate(inh, pop.sensitivity, mu, 12, thr, CAL, noise_sd=sd, baseline=pop.baseline)
-            got_p = expected_placebo_rate(mu, 12, thr, CAL, noise_sd=sd, baseline=grid)
+            got_d = expected_responder_rate(inh, pop.sensitivity, mu, late, thr, CAL, noise_sd=sd,
+                                            baseline=pop.baseline)
+            got_p = expected_placebo_rate(mu, late, thr, CAL, noise_sd=sd, baseline=grid)
             worst = max(worst, abs(got_d - ref_d), abs(got_p - ref_p))
     assert worst < 1.5e-3
 
@@ -185,8 +193,16 @@ def test_trial_placebo_mu_uses_the_condition_rate_at_the_reference_week_or_the_u
         PHYS["placebo.phn"], OUTCOMES["50pct"], PLACEBO_REFERENCE_WEEKS, CAL)
     assert trial_placebo_mu(phys, CAL, condition="phn", outcome="30pct", weeks=6, placebo_response=0.35) == \
         placebo_mu(0.35, OUTCOMES["30pct"], 6, CAL)
-    # any rate is reachable at any week: the build-up shifts the logit, it does not cap the response
-    assert expected_placebo_rate(placebo_mu(0.2, 0.5, 0.5, CAL), 0.5, 0.5, CAL) == pytest.approx(0.2, rel=1e-10)
+    # a rate is reachable at a week only below the fraction whose response has set in by then
+    f = placebo_onset_fraction(0.5, CAL.tau_p)
+    assert expected_placebo_rate(placebo_mu(0.8 * f, 0.5, 0.5, CAL), 0.5, 0.5, CAL) == pytest.approx(0.8 * f, rel=1e-10)
+    with pytest.raises(PlaceboUnreachable, match=r"cannot be reached at week 0.5: only .* have set in by then"):
+        placebo_mu(1.01 * f, 0.5, 0.5, CAL)
+    assert issubclass(PlaceboUnreachable, ValueError)  # a CLI user's bad input: one line, exit 2
+    with pytest.raises(ValueError, match=r"cannot be reached at week 0\.5"):
+        trial_placebo_mu(phys, CAL, condition="dpn", outcome="50pct", weeks=0.5, placebo_response=1.01 * f)
+    with pytest.raises(ValueError, match=r"cannot be reached at week 0\.5"):
+        trial_placebo_mu(PHYS, CAL, condition="dpn", outcome="50pct", weeks=0.5, placebo_response=min(0.99, 2 * f))
     with pytest.raises(ValueError, match="must lie in"):
         placebo_mu(1.2, 0.5, 12, CAL)
 
@@ -201,3 +217,43 @@ def test_a_physiology_file_with_too_much_week_to_week_variability_fails_to_load(
     bad.write_text(text.replace("within_patient_pain_sd = { value = 0.6,", "within_patient_pain_sd = { value = 1.5,"))
     with pytest.raises(ModelFileError, match=r"within_patient_pain_sd: must lie in 0-0.8 NRS points"):
         parse_physiology(bad)
+
+
+def test_early_share_counts_sustained_responders_only():
+    from painsim.response import early_share
+
+    flags = np.array([[1, 1, 1, 1],   # first in week 1, sustained
+                      [0, 1, 0, 1],   # not sustained
+                      [0, 0, 1, 1],   # first in week 3, sustained
+                      [0, 0, 0, 0],   # never
+                      [0, 1, 1, 1]],  # first in week 2, sustained
+                     dtype=bool)
+    assert early_share(flags, 2) == pytest.approx(2 / 3)
+    assert early_share(flags, 1) == pytest.approx(1 / 3)
+    with pytest.raises(ValueError, match="no patient has a sustained response"):
+        early_share(np.zeros((3, 4), dtype=bool), 2)
+
+
+@pytest.mark.parametrize("tau_p", [1.0, 3.7, 8.0])
+def test_expected_early_share_matches_a_simulated_placebo_arm(tau_p):
+    """The calibration's closed form of Hardy 2007's onset measure equals the share in a large
+    simulated placebo arm (200,000 patients with their own onsets and weekly variability; the
+    binomial SE of the share is ~3e-3; tolerance 4 SE plus the baseline grid's 2e-3)."""
+    import dataclasses
+
+    from painsim.population import ARM_PLACEBO, baseline_quantiles, draw_patients
+    from painsim.response import early_share, expected_early_share, within_patient_sd
+    from painsim.trial import arm_pain
+
+    cal = dataclasses.replace(CAL, tau_p=tau_p)
+    sd = within_patient_sd(PHYS)
+    mu = trial_placebo_mu(PHYS, cal, condition="dpn", outcome="50pct", weeks=12)
+    pop = draw_patients(PHYS, 200_000, seed=3, stream=ARM_PLACEBO)
+    flags = responders(arm_pain(pop, 0.0, mu, cal, noise_sd=sd, on_drug=False, weeks=12), pop.baseline, 0.3)
+    sim = early_share(flags, 2)
+    got = expected_early_share(mu, cal, threshold=0.3, weeks=12, early=2, noise_sd=sd,
+                               baseline=baseline_quantiles(PHYS))
+    n_sustained = 0.25 * pop.size
+    assert abs(got - sim) < 4 * np.sqrt(sim * (1 - sim) / n_sustained) + 2e-3
+    with pytest.raises(ValueError, match="needs week-to-week variability"):
+        expected_early_share(mu, cal, threshold=0.3, weeks=12, early=2, noise_sd=0.0, baseline=[6.0])

@@ -65,10 +65,10 @@ def _setup(name: str, mg_per_day: float, interval: float):
 
 def _flags(inh: np.ndarray, pop) -> np.ndarray:
     """Responder flags by the trial's observation model (:func:`painsim.trial.arm_pain`): the
-    placebo location a DPN trial gets and each patient's week-to-week variability. (Without the
-    variability, one flag in 480 differed in four cases under the 2026-12-08 calibration, each a
-    reference reduction within 1.2e-4 of its threshold, e.g. 0.30008; with it, none on the quad
-    grid.)"""
+    placebo location a DPN trial gets, each patient's placebo onset and week-to-week variability.
+    (Without the variability, one flag in 480 differed in four cases under the first 2026-12-08
+    calibration, each a reference reduction within 1.2e-4 of its threshold, e.g. 0.30008; with
+    it, none on the quad grid; with the per-patient placebo onset, see KNIFE_EDGE.)"""
     mu = trial_placebo_mu(PHYS, CAL, condition="dpn", outcome="50pct", weeks=WEEKS)
     scores = arm_pain(pop, inh, mu, CAL, noise_sd=within_patient_sd(PHYS), on_drug=True)
     return np.stack([responders(scores, pop.baseline, OUTCOMES[o]) for o in ("50pct", "30pct")])
@@ -76,10 +76,25 @@ def _flags(inh: np.ndarray, pop) -> np.ndarray:
 
 #: known misses of the old grid, kept as findings
 FINE_TRAPEZOID_BIAS = pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "finding: the fine grid's trapezoid bias over the daily profile reaches 0.77 % and 0.89 % of "
-    "venlafaxine IR's week-1 and week-12 inhibition and 0.78 % of duloxetine's week-12 inhibition (one "
-    "of 20 patients; 0.7 % allowed) since the calibration weights 5-HT more (w_5HT 2.94, was 1.07) and "
-    "duloxetine is absorbed after a 2-h lag; the quad grid, the default, stays within budget"))
+    "finding: the fine grid's trapezoid bias over the daily profile reaches 0.91 % (twice daily) and "
+    "0.83 % (three times daily) of venlafaxine IR's weekly inhibition and 0.82 % of duloxetine's at "
+    "weeks 1 or 12 (the worst of 20 patients; 0.7 % allowed; 0.77-0.89 % under the previous "
+    "calibration) since the calibration weights 5-HT more (w_5HT ~3, was 1.07) and duloxetine is "
+    "absorbed after a 2-h lag; the quad grid, the default, stays within budget (0.23 % at most)"))
+
+
+#: responder flags that differ between a grid and the reference
+KNIFE_EDGE = {
+    ("duloxetine", "fine"): pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
+        "finding: 1 flag in 480 differs on the fine grid (the quad grid has none): patient 0, "
+        "week 6, >= 30 %: a reference reduction of 0.30028 against 0.29878 on the fine grid, whose "
+        "weekly inhibition there is 0.73 % below the reference (its trapezoid bias, over the 0.7 % "
+        "budget: FINE_TRAPEZOID_BIAS). A flag comparison counts the patients whose reduction lies "
+        "within the grid's error of a threshold, so such a patient turns up in some samples and not "
+        "in others: under the calibration fitted with the first version of the per-patient placebo "
+        "onset (2026-12-08), the quad grid had one here (0.29991 against 0.30011) and milnacipran's "
+        "fine grid two")),
+}
 
 
 def _params():
@@ -89,12 +104,29 @@ def _params():
             yield pytest.param(*case, grid, marks=[FINE_TRAPEZOID_BIAS] if miss else [])
 
 
-@pytest.mark.parametrize(("name", "mg_per_day", "interval", "grid"), list(_params()))
-def test_kernel_grid_matches_the_stiff_reference(name, mg_per_day, interval, grid):
+def _flag_params():
+    for case in CASES:
+        for grid in GRIDS:
+            mark = KNIFE_EDGE.get((case[0], grid))
+            yield pytest.param(*case, grid, marks=[mark] if mark else [])
+
+
+def _kernel_inhibition(name, mg_per_day, interval, grid):
     pop, ch, reg, ref = _setup(name, mg_per_day, interval)
     inh = kernels.run_population(ch, pop.theta, reg, WEEKS, outputs=("inhibition",), index=pop.index, seed=SEED,
                                  stream=ARM_DRUG, grid=grid)["weekly"][:, :, 0]
+    return pop, inh, ref
+
+
+@pytest.mark.parametrize(("name", "mg_per_day", "interval", "grid"), list(_params()))
+def test_kernel_grid_matches_the_stiff_reference(name, mg_per_day, interval, grid):
+    _, inh, ref = _kernel_inhibition(name, mg_per_day, interval, grid)
     for w in (0, WEEKS - 1):
         np.testing.assert_allclose(inh[:, w], ref[:, w], rtol=RTOL, atol=ATOL,
                                    err_msg=f"{name} {mg_per_day} mg/day every {interval} h, week {w + 1}, grid {grid}")
+
+
+@pytest.mark.parametrize(("name", "mg_per_day", "interval", "grid"), list(_flag_params()))
+def test_kernel_grid_responder_flags_match_the_stiff_reference(name, mg_per_day, interval, grid):
+    pop, inh, ref = _kernel_inhibition(name, mg_per_day, interval, grid)
     np.testing.assert_array_equal(_flags(inh, pop), _flags(ref, pop))

@@ -33,10 +33,20 @@ def test_duloxetine_60mg_dpn_12_weeks_rates_near_lunn2014(dlx60):
     assert dlx60.p_placebo == pytest.approx(0.257, abs=0.03)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "finding: analysed by LOCF, as its trials were, duloxetine 60 mg gives 38 % against 24 % "
-    "responders, NNT 7.1 at this seed (the calibration's expectation: 39.6 % against 25.7 %, NNT "
-    "7.2), just outside Lunn 2014's 4-7: the >= 50 % shortfall of the calibration (z -2.1). "
-    "Without imputation (the CLI default) it is NNT 5.5 at 4000 per arm"))
 def test_duloxetine_60mg_dpn_12_weeks_nnt_inside_lunn2014(dlx60):
+    # at this seed the sampled NNT is 7.0, inside by a hair: sampling, not the model's expectation
+    # (the finding below); at 4000 per arm and seed 1 it is 6.1
     assert 4.0 <= dlx60.nnt <= 7.0
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
+    "finding: the calibration's expected LOCF responder rate of duloxetine 60 mg is 39.4 % against "
+    "Lunn 2014's 25.7 % on placebo, NNT 7.3, just outside 4-7: the >= 50 % shortfall of the "
+    "calibration (z -2.2). Sampled trials fall on either side (2000 per arm, the validation seed: "
+    "NNT 7.0; 4000 per arm, seed 1: 6.1); without imputation (the CLI default) NNT 5.4 at 4000 per arm"))
+def test_expected_nnt_inside_lunn2014():
+    from painsim.calibrate import check_calibration
+
+    expected = {t["key"]: t["simulated"] for t in check_calibration()["targets"]}
+    nnt = 1.0 / (expected["lunn2014_dlx60_dpn_50:p_drug"] - 0.257)
+    assert 4.0 <= nnt <= 7.0
