@@ -6,6 +6,8 @@ puts nothing on sys.path, and pytest >= 8.4 imports a test file as part of its f
 
 from __future__ import annotations
 
+import functools
+
 from painsim.experiments import load
 from painsim.library import load_drug
 from painsim.steady_state import steady_state
@@ -21,6 +23,21 @@ PP = 0.10
 #: steady-state PK against label / textbook values: within 25 %. Label means come from small
 #: healthy-volunteer groups with 30–60 % CV, and our ka is often derived from Tmax.
 TOL = 0.25
+
+
+@functools.cache
+def dpn_trial(drug: str, mg_per_day: float, weeks: int = 12):
+    """Both arms (:class:`painsim.trial.TrialArms`) of the validation tests' parallel DPN trial:
+    N patients per arm, SEED, the shipped model, the placebo location a DPN trial gets. Shared (and
+    simulated once) by the tests that read the same trial in different ways."""
+    from painsim.calibration import load_calibration
+    from painsim.physiology import load_physiology
+    from painsim.response import trial_placebo_mu
+    from painsim.trial import simulate_arms
+
+    phys, cal = load_physiology(), load_calibration()
+    mu = trial_placebo_mu(phys, cal, condition="dpn", outcome="50pct", weeks=weeks)
+    return simulate_arms(load_drug(drug), mg_per_day, weeks, n_per_arm=N, seed=SEED, mu=mu, phys=phys, cal=cal)
 
 
 def finding(name: str):

@@ -22,13 +22,10 @@ from __future__ import annotations
 
 import pytest
 
-from painsim.calibration import load_calibration
-from painsim.library import load_drug
-from painsim.physiology import load_physiology
-from painsim.response import early_share, trial_placebo_mu
-from painsim.trial import simulate_arms, wilson_interval
+from painsim.response import early_share
+from painsim.trial import wilson_interval
 
-from ._shared import SEED, N, finding
+from ._shared import dpn_trial, finding
 
 pytestmark = pytest.mark.validation
 
@@ -56,10 +53,7 @@ def test_hardy2007_functional_not_structural():
     "the per-patient placebo onset. Before the onset was per patient (2026-12-08) the model gave "
     "93 % and 72 % on placebo"))
 def test_onset_of_response_on_duloxetine_hardy2007():
-    phys, cal = load_physiology(), load_calibration()
-    mu = trial_placebo_mu(phys, cal, condition="dpn", outcome="50pct", weeks=12)
-    arms = simulate_arms(load_drug("duloxetine"), 60, 12, n_per_arm=N, seed=SEED, mu=mu, phys=phys, cal=cal)
-    drug, _ = arms.responders("30pct")
+    drug, _ = dpn_trial("duloxetine", 60.0).responders("30pct")
     n = HARDY_SUBGROUP_MAX
     lo, hi = wilson_interval(round(HARDY_EARLY_DULOXETINE * n), n)
     share = early_share(drug, 2)

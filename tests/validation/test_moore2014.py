@@ -13,13 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from painsim.calibration import load_calibration
-from painsim.library import load_drug
-from painsim.physiology import load_physiology
-from painsim.response import trial_placebo_mu
-from painsim.trial import simulate_arms
-
-from ._shared import SEED, N
+from ._shared import dpn_trial
 
 pytestmark = pytest.mark.validation
 
@@ -31,9 +25,7 @@ pytestmark = pytest.mark.validation
     "placebo response give a spread of partial responses, where the trials show patients who "
     "either respond well or hardly at all"))
 def test_duloxetine_responses_are_bimodal_moore2014():
-    phys, cal = load_physiology(), load_calibration()
-    mu = trial_placebo_mu(phys, cal, condition="dpn", outcome="50pct", weeks=12)
-    arms = simulate_arms(load_drug("duloxetine"), 60, 12, n_per_arm=N, seed=SEED, mu=mu, phys=phys, cal=cal)
+    arms = dpn_trial("duloxetine", 60.0)
     reduction = 1.0 - arms.pain_drug[:, -1] / arms.drug.baseline
     edges = (-np.inf, 0.15, 0.30, 0.50, np.inf)  # Moore 2014's bands: < 15, 15-29, 30-49, >= 50 %
     share = np.histogram(reduction, bins=edges)[0] / reduction.size

@@ -12,21 +12,13 @@ from __future__ import annotations
 
 import pytest
 
-from painsim.calibration import load_calibration
-from painsim.library import load_drug
-from painsim.physiology import load_physiology
-from painsim.response import trial_placebo_mu
-from painsim.trial import simulate_arms
-
-from ._shared import SEED, N
+from ._shared import dpn_trial
 
 pytestmark = pytest.mark.validation
 
 
 def test_duloxetine_effect_larger_with_more_baseline_pain_ziegler2007():
-    phys, cal = load_physiology(), load_calibration()
-    mu = trial_placebo_mu(phys, cal, condition="dpn", outcome="50pct", weeks=12)
-    arms = simulate_arms(load_drug("duloxetine"), 60, 12, n_per_arm=N, seed=SEED, mu=mu, phys=phys, cal=cal)
+    arms = dpn_trial("duloxetine", 60.0)
     effect = {}
     for name, high in (("high", True), ("low", False)):
         sel_d = (arms.drug.baseline >= 6) == high
