@@ -257,15 +257,17 @@ def trial_placebo_mu(phys: Physiology, cal: Calibration, *, condition: str, outc
 
     lo, hi = mu - 30.0, mu + 50.0
     if gap(hi) <= 0.0:
+        f = placebo_onset_fraction(at, cal.tau_p)
         if dropout.active:
-            raise PlaceboUnreachable(f"a placebo responder fraction of {target:g} cannot be reached when "
-                             f"{dropout.fraction:.0%} of the arm discontinues ({dropout.analysis}) and "
-                             f"{placebo_onset_fraction(at, cal.tau_p):.1%} of the placebo responses have "
-                             f"set in by week {at:g} (mean onset tau_p = {cal.tau_p:g} weeks)")
-        raise PlaceboUnreachable(_unreachable(target, at, placebo_onset_fraction(at, cal.tau_p), cal))
+            raise PlaceboUnreachable(
+                f"a placebo responder fraction of {target:g} cannot be reached when {dropout.fraction:.0%} "
+                f"of the arm discontinues ({dropout.analysis}) and {f:.1%} of the placebo responses have "
+                f"set in by week {at:g} (mean onset tau_p = {cal.tau_p:g} weeks)")
+        raise PlaceboUnreachable(_unreachable(target, at, f, cal))
     if gap(lo) >= 0.0:
-        raise PlaceboUnreachable(f"a placebo responder fraction of {target:g} is below what week-to-week pain "
-                         f"variability alone gives ({gap(lo) + target:.3g}); give a larger placebo response")
+        raise PlaceboUnreachable(
+            f"a placebo responder fraction of {target:g} is below what week-to-week pain variability "
+            f"alone gives ({gap(lo) + target:.3g}); give a larger placebo response")
     return float(brentq(gap, lo, hi, xtol=1e-12))
 
 
