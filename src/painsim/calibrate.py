@@ -233,26 +233,25 @@ def simulate_targets(sc: _Scenarios, cal: Calibration, targets: list[Target]) ->
                                         dropout=load_discontinuation().arm(None, 0.0, simulated_analysis(ctx)))
         return mus[key]
 
-    def arm_rate(row: dict, week: int | None = None, placebo_row: dict | None = None) -> tuple[float, float]:
-        """Expected responder fractions (drug, placebo) of a row's trial at ``week`` (default: its
-        last), with the placebo model of ``placebo_row`` (default: the row's own)."""
+    def arm_rate(row: dict, placebo_row: dict | None = None) -> tuple[float, float]:
+        """Expected responder fractions (drug, placebo) of a row's trial at its last week, with the
+        placebo model of ``placebo_row`` (default: the row's own)."""
         weeks = row["weeks"]
         thr = OUTCOMES[row["outcome"]]
         ctx = row if placebo_row is None else placebo_row
         table = load_discontinuation()
         mu = placebo_location(ctx)
-        w = weeks if week is None else week
         analysis = simulated_analysis(row)
         tot = sum(a["weight"] for a in row["arms"])
 
         def drug_rate(a: dict) -> float:
             scen = (a["drug"], a["dose_mg_per_day"], weeks)
             return table.arm(a["drug"], a["dose_mg_per_day"], analysis).expected_rate(
-                lambda t: sc.responder_bins(cal, scen, t, thr).expected(mu, t, cal) if t > 0 else 0.0, w)
+                lambda t: sc.responder_bins(cal, scen, t, thr).expected(mu, t, cal) if t > 0 else 0.0, weeks)
 
         p_drug = sum(a["weight"] * drug_rate(a) for a in row["arms"]) / tot
         p_placebo = table.arm(None, 0.0, analysis).expected_rate(
-            lambda t: expected_placebo_rate(mu, t, thr, cal, noise_sd=sd, baseline=grid) if t > 0 else 0.0, w)
+            lambda t: expected_placebo_rate(mu, t, thr, cal, noise_sd=sd, baseline=grid) if t > 0 else 0.0, weeks)
         return p_drug, p_placebo
 
     rows = sc.rows

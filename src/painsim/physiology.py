@@ -43,7 +43,7 @@ SCHEMA: dict[str, dict[str, str]] = {
 #: the largest week-to-week SD of weekly mean pain (NRS points) at which the responder
 #: expectations' quadrature was checked against brute-force integration
 #: (:func:`painsim.response.expected_responder_rate`): the responder fraction of an arm of 1000
-#: patients, or of the placebo baseline grid, within 1.5e-3 for placebo locations μ + β from -4.5
+#: patients, or of the placebo baseline grid, within 1.5e-3 for placebo locations μ from -4.5
 #: to 0.5 (measured worst 1.0e-3 at 0.8, 8.9e-4 at 0.6). A single patient's rate is less exact
 #: (up to ~0.1 where the week's noise alone nearly decides: the integrand rises from 0 to 1 over
 #: decades of the distance to that point), and the errors of patients with different baselines
